@@ -1,0 +1,69 @@
+"""The `biaotong` command: a root with a global --home and one sub-command group per capability."""
+
+from __future__ import annotations
+
+import importlib
+import os
+from pathlib import Path
+
+import typer
+
+from biaotong import __version__
+from biaotong.i18n import msg
+
+app = typer.Typer(
+    name="biaotong",
+    help=msg(
+        "表通：报表数据中心——从系统取，不向基层要。",
+        "biaotong: a report data center — fetch from systems, don't ask the grassroots.",
+    ),
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    home: Path | None = typer.Option(
+        None, "--home", envvar="BIAOTONG_HOME", help=msg("工作区目录", "workspace folder")
+    ),
+    lang: str | None = typer.Option(None, "--lang", help=msg("界面语言：zh 或 en", "language: zh or en")),
+) -> None:
+    if lang:
+        os.environ["BIAOTONG_LANG"] = lang
+    ctx.obj = {"home": home}
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    typer.echo(__version__)
+
+
+# Sub-command groups, each a Typer app in biaotong/cli/<name>.py.
+GROUPS: dict[str, tuple[str, str]] = {
+    "source": ("数据源：登记、测试、同步", "sources: add, test, sync"),
+    "catalog": ("数据标准：数据元与代码集", "the standard: data elements and code lists"),
+    "org": ("行政区划树", "the org tree"),
+    "report": ("报表：生成、说明、准入", "reports: generate, explain, review"),
+    "template": ("部门自有 Excel 表样", "the department's own Excel forms"),
+    "ledger": ("存证账本", "the tamper-evident ledger"),
+}
+for _name, (_zh, _en) in GROUPS.items():
+    try:
+        _module = importlib.import_module(f"biaotong.cli.{_name}")
+    except ModuleNotFoundError as _exc:  # TODO(lead): make strict once every group has landed
+        if _exc.name != f"biaotong.cli.{_name}":
+            raise
+        continue
+    app.add_typer(_module.app, name=_name, help=msg(_zh, _en))
+
+for _name in ("workflows",):
+    try:
+        _module = importlib.import_module(f"biaotong.cli.{_name}")
+    except ModuleNotFoundError as _exc:
+        if _exc.name != f"biaotong.cli.{_name}":
+            raise
+        continue
+    _module.register(app)

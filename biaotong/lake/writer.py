@@ -1,0 +1,175 @@
+"""Writing one snapshot: stage every batch in a hidden folder, de-duplicate, hash, then rename into place.
+
+A snapshot exists only once its row is committed in the metadata store; until then its folder is invisible
+(a staging folder starts with '.', and a renamed folder without a row is an orphan that `gc` removes). So a
+sync killed at any moment leaves the previous snapshot current and nothing half-written visible.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from biaotong.lake.snapshots import Snapshot
+from biaotong.lake.types import REJECT_SCHEMA
+
+_CHUNK = 1 << 20
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _sql_str(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_file(path: Path) -> None:
+    with path.open("rb") as fh:
+        os.fsync(fh.fileno())
+
+
+@dataclass
+class SnapshotWriter:
+    """Collects mapped batches of one sync and turns them into an immutable snapshot folder."""
+
+    lake_dir: Path
+    source: str
+    schema: pa.Schema  # element columns plus _row
+    key: str
+
+    def __post_init__(self) -> None:
+        self.staging = self.lake_dir / self.source / f".staging-{uuid.uuid4().hex}"
+        self.staging.mkdir(parents=True)
+        self._raw = pq.ParquetWriter(self.staging / "raw.parquet", self.schema, compression="zstd")
+        self._rejects = pq.ParquetWriter(self.staging / "rejects-raw.parquet", REJECT_SCHEMA)
+        self.rows_read = 0
+        self.closed = False
+
+    def write(self, mapped: pa.Table, rejects: pa.Table) -> None:
+        if mapped.num_rows:
+            self._raw.write_table(mapped.select(self.schema.names).cast(self.schema))
+        if rejects.num_rows:
+            self._rejects.write_table(rejects.select(REJECT_SCHEMA.names).cast(REJECT_SCHEMA))
+
+    def finalize(self, *, previous: Snapshot | None, mode: str, watermark: str | None) -> Snapshot:
+        """De-duplicate on the key (merging with the previous snapshot for incremental syncs), write the
+        snapshot's data and rejects, hash them, and move the folder into place. The caller commits the row."""
+        self._raw.close()
+        self._rejects.close()
+        self.closed = True
+        con = duckdb.connect()
+        try:
+            con.execute("SET preserve_insertion_order = false")
+            raw = _sql_str(str(self.staging / "raw.parquet"))
+            key = _q(self.key)
+            cols = [n for n in self.schema.names if n != "_row"]
+            col_list = ", ".join(_q(c) for c in cols)
+            con.execute(
+                f"""CREATE TEMP TABLE ranked AS SELECT *,
+                    row_number() OVER (PARTITION BY {key} ORDER BY _row DESC) AS _rank,
+                    max(_row) OVER (PARTITION BY {key}) AS _kept,
+                    hash({col_list}) AS _h
+                FROM read_parquet({raw})"""
+            )
+            # Last occurrence of a key wins (exports append corrections); every other copy is a reject.
+            con.execute(
+                f"""CREATE TEMP VIEW dups AS
+                SELECT r._row AS "row", NULL::VARCHAR AS "column", {_sql_str(self.key)} AS element,
+                    CAST(r.{key} AS VARCHAR) AS value,
+                    CASE WHEN r._h = k._h THEN '重复行，与第 ' || k._row || ' 行完全相同'
+                         ELSE '主键重复，保留第 ' || k._row || ' 行' END AS reason,
+                    CASE WHEN r._h = k._h THEN 'duplicate row, identical to row ' || k._row
+                         ELSE 'duplicate key, row ' || k._row || ' kept' END AS reason_en,
+                    'duplicate' AS kind
+                FROM ranked r JOIN ranked k ON k.{key} = r.{key} AND k._rank = 1 WHERE r._rank > 1"""
+            )
+            current = f"SELECT {col_list} FROM ranked WHERE _rank = 1"
+            if mode == "incremental" and previous is not None:
+                prev = _sql_str(str(previous.data_file(self.lake_dir)))
+                current = (
+                    f"SELECT {col_list} FROM ({current}) UNION ALL BY NAME "
+                    f"SELECT * FROM read_parquet({prev}) p WHERE p.{key} NOT IN (SELECT {key} FROM ranked)"
+                )
+            data = self.staging / "data.parquet"
+            con.execute(
+                f"COPY (SELECT * FROM ({current}) ORDER BY {key}) TO {_sql_str(str(data))} "
+                "(FORMAT parquet, COMPRESSION zstd)"
+            )
+            rejects = self.staging / "rejects.parquet"
+            rej_raw = _sql_str(str(self.staging / "rejects-raw.parquet"))
+            con.execute(
+                f"COPY (SELECT * FROM read_parquet({rej_raw}) UNION ALL SELECT * FROM dups ORDER BY 1, 2) "
+                f"TO {_sql_str(str(rejects))} (FORMAT parquet)"
+            )
+            row_count = con.execute(f"SELECT count(*) FROM read_parquet({_sql_str(str(data))})").fetchone()[0]
+            summary_rows = con.execute(
+                "SELECT kind, regexp_replace(reason, '[0-9]+', 'N', 'g'), count(*) "
+                f"FROM read_parquet({_sql_str(str(rejects))}) "
+                "GROUP BY ALL ORDER BY 3 DESC"
+            ).fetchall()
+        finally:
+            con.close()
+        (self.staging / "raw.parquet").unlink()
+        (self.staging / "rejects-raw.parquet").unlink()
+        for f in (data, rejects):
+            _fsync_file(f)
+        sha = file_sha256(data)
+        taken = datetime.now(UTC)
+        snap_id = f"{self.source}@{taken:%Y%m%dT%H%M%S%fZ}-{sha[:8]}"
+        rel = f"{self.source}/{taken:%Y%m%dT%H%M%S%fZ}-{sha[:8]}"
+        final = self.lake_dir / rel
+        os.replace(self.staging, final)
+        _fsync_dir(final.parent)
+        columns = [
+            {"name": f.name, "type": str(f.type)} for f in pq.read_schema(final / "data.parquet")
+        ]
+        return Snapshot(
+            id=snap_id, source=self.source, taken_at=taken, mode=mode, row_count=int(row_count),
+            reject_count=sum(int(n) for _, _, n in summary_rows), sha256=sha, columns=columns, path=rel,
+            watermark=watermark, reject_summary=_summary(summary_rows),
+        )
+
+    def abort(self) -> None:
+        if not self.closed:
+            self._raw.close()
+            self._rejects.close()
+            self.closed = True
+        shutil.rmtree(self.staging, ignore_errors=True)
+
+
+def _summary(rows: list[tuple[Any, ...]]) -> dict[str, Any]:
+    by_kind: dict[str, int] = {}
+    for kind, _reason, n in rows:
+        by_kind[kind] = by_kind.get(kind, 0) + int(n)
+    return {"by_kind": by_kind, "top_reasons": [{"kind": k, "reason": r, "count": int(n)} for k, r, n in rows[:10]]}
+
+
+def remove_snapshot_dir(lake_dir: Path, snapshot: Snapshot) -> None:
+    shutil.rmtree(lake_dir / snapshot.path, ignore_errors=True)
