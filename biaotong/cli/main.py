@@ -59,7 +59,7 @@ for _name, (_zh, _en) in GROUPS.items():
         continue
     app.add_typer(_module.app, name=_name, help=msg(_zh, _en))
 
-for _name in ("workflows",):
+for _name in ("toplevel",):
     try:
         _module = importlib.import_module(f"biaotong.cli.{_name}")
     except ModuleNotFoundError as _exc:

@@ -46,6 +46,7 @@ class LeafColumn:
     role: Role = "data"
     cell: str | None = None
     qualifiers: list[str] = field(default_factory=list)  # (累计值), (实时值) … kept apart from units
+    level: str | None = None  # label columns: which org level (city/county/township/village) or "code"
 
     @property
     def title(self) -> str:

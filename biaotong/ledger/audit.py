@@ -122,7 +122,7 @@ def key_id(name: str, sig_type: int, public_key: bytes) -> bytes:
 
 def parse_vkey(vkey: str) -> tuple[str, int, bytes]:
     """Parse a verifier key `name+hex(keyID)+base64(type || public key)` into (name, type, public key)."""
-    name, hash_hex, b64 = vkey.strip().split("+")
+    name, hash_hex, b64 = vkey.strip().split("+", 2)
     raw = base64.b64decode(b64, validate=True)
     sig_type, public_key = raw[0], raw[1:]
     if not name or len(public_key) != 32 or bytes.fromhex(hash_hex) != key_id(name, sig_type, public_key):

@@ -111,7 +111,7 @@ def generate_key(name: str, sig_type: int = SIG_ED25519) -> Signer:
 
 def parse_skey(text: str) -> Signer:
     try:
-        p1, p2, name, hash_hex, b64 = text.strip().split("+")
+        p1, p2, name, hash_hex, b64 = text.strip().split("+", 4)
         raw = base64.b64decode(b64, validate=True)
         signer = Signer(name, raw[1:], raw[0])
         ok = (p1, p2) == ("PRIVATE", "KEY") and len(raw) == 33 and signer.verifier.key_id.hex() == hash_hex

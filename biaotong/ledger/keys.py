@@ -6,13 +6,21 @@ in their state folder (`witness.key`, type 0x04).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import stat
 from pathlib import Path
 
 from biaotong.ledger.audit import SIG_COSIGNATURE, SIG_ED25519
-from biaotong.ledger.checkpoint import CheckpointError, Signer, Verifier, generate_key, parse_skey, parse_verifier
+from biaotong.ledger.checkpoint import (
+    CheckpointError,
+    Signer,
+    Verifier,
+    generate_key,
+    parse_skey,
+    parse_verifier,
+)
 
 KEY_FILE = "ledger.key"
 PUB_FILE = "ledger.pub"
@@ -37,10 +45,8 @@ def load_signer(path: Path) -> Signer:
 
 def load_or_create(path: Path, name: str, sig_type: int) -> Signer:
     if not path.exists():
-        try:
+        with contextlib.suppress(FileExistsError):  # another process created it first: use theirs
             _write_private(path, generate_key(name, sig_type))
-        except FileExistsError:
-            pass  # another process created it first; use theirs
     return load_signer(path)
 
 

@@ -91,3 +91,24 @@ def take_limit(batches: Iterator[pa.RecordBatch], limit: int | None) -> Iterator
             batch = batch.slice(0, left)
         left -= batch.num_rows
         yield batch
+
+
+def filter_watermark(batch: pa.RecordBatch, column: str, watermark: Any) -> pa.RecordBatch:
+    """For file sources in incremental mode: keep the rows whose `column` is greater than the watermark
+    (text compares as text, so ISO timestamps order correctly)."""
+    import pyarrow.compute as pc
+
+    values = batch.column(column)
+    if pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
+        bound = pa.scalar(str(watermark.isoformat(sep=" ") if hasattr(watermark, "isoformat") else watermark))
+    else:
+        bound = pa.scalar(watermark).cast(values.type)
+    return batch.filter(pc.fill_null(pc.greater(values, bound), False))
+
+
+def with_row_numbers(batch: pa.RecordBatch, first: int) -> pa.RecordBatch:
+    """Append the `_row` column: `first`, `first`+1, … (1-based row numbers in the source file)."""
+    import numpy as np
+
+    rows = pa.array(np.arange(first, first + batch.num_rows, dtype=np.int64))
+    return pa.RecordBatch.from_arrays([*batch.columns, rows], names=[*batch.schema.names, ROW_COLUMN])

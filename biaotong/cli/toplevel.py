@@ -1,0 +1,131 @@
+"""Top-level commands: the demo county, the conflicts between sources, and the workspace settings."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import sqlalchemy as sa
+import typer
+from rich.panel import Panel
+from rich.table import Table
+
+from biaotong.cli.common import console, handle_errors, print_json, workspace
+from biaotong.cli.source import print_sync_results, sync_with_progress
+from biaotong.i18n import msg
+from biaotong.settings import SETTINGS
+
+JsonOpt = Annotated[bool, typer.Option("--json", help=msg("以 JSON 输出", "print JSON"))]
+
+
+@handle_errors
+def demo(
+    ctx: typer.Context,
+    dir_: Annotated[Path, typer.Option("--dir", help=msg("演示县的目录（即工作区）", "folder of the demo county (the workspace)"))] = Path("demo-county"),
+    residents: Annotated[int, typer.Option(help=msg("常住人口规模", "number of residents"))] = 150_000,
+    seed: Annotated[int, typer.Option(help=msg("随机种子", "random seed"))] = 20250101,
+    pg_url: Annotated[str | None, typer.Option("--pg-url", help=msg("人社系统放在此 PostgreSQL 中（可选）", "put the pension system in this PostgreSQL (optional)"))] = None,
+    period: Annotated[str | None, typer.Option(help=msg("生成报表的期别，默认上一个月", "report period, default last month"))] = None,
+    no_serve: Annotated[bool, typer.Option("--no-serve", help=msg("不启动网页服务", "do not start the web app"))] = False,
+) -> None:
+    """生成演示县、同步全部部门系统并生成全部报表。Build the demo county, sync it, generate every report.
+
+    Example: biaotong demo --dir demo-county --no-serve
+    """
+    from biaotong.catalog.orgtree import import_org_tree
+    from biaotong.demo import generate_county
+    from biaotong.onetable import conflict_report
+    from biaotong.store.schema import org_units
+    from biaotong.sync import add_source
+
+    started = time.perf_counter()
+    ctx.find_root().obj = {"home": dir_}
+    with console.status(msg(f"正在生成演示县（{residents:,} 人）…", f"generating the demo county ({residents:,} residents)…")):
+        manifest = generate_county(dir_, residents=residents, seed=seed, pg_url=pg_url)
+    ws = workspace(ctx)
+    with ws.engine.begin() as conn:
+        if conn.execute(sa.select(sa.func.count()).select_from(org_units)).scalar_one() == 0:
+            import_org_tree(conn, dir_ / "org_tree.yaml")
+    for spec in sorted((dir_ / "sources").glob("*.yaml")):
+        add_source(ws, spec)
+    results = sync_with_progress(ctx, None)
+    print_sync_results(results)
+    conflicts = conflict_report(ws)
+    _print_conflicts(conflicts)
+    outputs = _generate_reports(ws, dir_ / "out", period)
+    summary = Table.grid(padding=(0, 2))
+    summary.add_row(msg("数据源", "sources"), str(len(results)))
+    summary.add_row(msg("入湖行数", "rows in the lake"), f"{sum(r.snapshot.row_count for r in results if r.snapshot):,}")
+    summary.add_row(msg("拒收行/值", "rejected rows/values"), f"{sum(r.snapshot.reject_count for r in results if r.snapshot):,}")
+    summary.add_row(msg("跨系统冲突", "conflicts between sources"), f"{conflicts['total']:,}")
+    summary.add_row(msg("生成报表", "reports generated"), str(len(outputs)))
+    summary.add_row(msg("耗时", "time"), f"{time.perf_counter() - started:.1f} s")
+    summary.add_row(msg("工作区", "workspace"), str(ws.home))
+    console.print(Panel(summary, title=msg("演示县已就绪", "the demo county is ready"), expand=False))
+    del manifest
+    if not all(r.ok for r in results):
+        raise typer.Exit(code=1)
+    if not no_serve:
+        console.print(msg("网页服务尚未提供；已结束。", "the web app does not exist yet; done."))
+
+
+def _generate_reports(ws, out: Path, period: str | None) -> list[Path]:  # type: ignore[no-untyped-def]
+    try:
+        from biaotong.reports.generate import generate_all
+    except ModuleNotFoundError:
+        return []
+    return generate_all(ws, period=period, org=None, out_dir=out)
+
+
+def _print_conflicts(report: dict) -> None:  # type: ignore[type-arg]
+    table = Table(msg("主体", "entity"), msg("数据元", "element"), msg("采信", "winner"), msg("不一致来源", "disagreeing"),
+                  msg("条数", "count"), title=msg("跨系统不一致（权威来源优先）", "disagreements (the authoritative source wins)"))
+    for ent in report["entities"]:
+        for item in ent["by_element"]:
+            table.add_row(ent["entity"], item["element"], item["winner"], item["loser"], f"{item['count']:,}")
+    if table.row_count:
+        console.print(table)
+
+
+@handle_errors
+def conflicts(
+    ctx: typer.Context,
+    entity: Annotated[str | None, typer.Option(help=msg("只看某一主体", "only this entity type"))] = None,
+    sample: Annotated[int, typer.Option(help=msg("附带若干条明细", "include this many sample rows"))] = 0,
+    as_json: JsonOpt = False,
+) -> None:
+    """统计一表中各数据源之间的不一致。Count disagreements between sources in the one table.
+
+    Example: biaotong conflicts --json
+    """
+    from biaotong.onetable import conflict_report
+
+    report = conflict_report(workspace(ctx), entity=entity, sample=sample)
+    if as_json:
+        print_json(report)
+    else:
+        _print_conflicts(report)
+        console.print(msg(f"合计 {report['total']:,} 条", f"{report['total']:,} in all"))
+
+
+def settings_cmd(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """列出全部设置项及当前取值。List every setting with its value."""
+    ws = workspace(ctx)
+    rows = [{"name": s.name, "value": ws.setting(s.name), "default": s.default, "help": msg(s.help_zh, s.help_en)} for s in SETTINGS]
+    if as_json:
+        print_json(rows)
+        return
+    table = Table(msg("名称", "name"), msg("取值", "value"), msg("说明", "help"))
+    for r in rows:
+        table.add_row(r["name"], str(r["value"]), r["help"])
+    console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("demo")(demo)
+    app.command("conflicts")(conflicts)
+    app.command("settings")(settings_cmd)
+
+
+
