@@ -13,6 +13,7 @@ import yaml
 from sqlalchemy import Engine
 
 from biaotong.errors import ConfigError, where
+from biaotong.ledger.keys import ensure_keys
 from biaotong.settings import BY_NAME, SETTINGS
 from biaotong.store import connect, migrate
 
@@ -58,6 +59,7 @@ class Workspace:
             ws.save_config()
         ws.lake_dir.mkdir(parents=True, exist_ok=True)
         migrate(ws.engine)
+        ensure_keys(ws.home)  # the ledger's signing key pair is created with the workspace
         return ws
 
     def setting(self, name: str) -> Any:

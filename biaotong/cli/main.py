@@ -67,3 +67,6 @@ for _name in ("toplevel",):
             raise
         continue
     _module.register(app)
+
+if __name__ == "__main__":
+    app()

@@ -27,6 +27,7 @@ class Window:
 
     start: date
     end: date
+    cumulative: bool = False
 
     @property
     def year_start(self) -> date:
@@ -42,6 +43,7 @@ class HelperCtx(Protocol):
     def fail(self, node: exp.Expression, zh: str, en: str) -> Exception: ...
     def members(self, kind: str, arg: exp.Expression, node: exp.Expression) -> Typed: ...
     def mark_include_deregistered(self) -> None: ...
+    def derived(self, name: str, value: Typed) -> Typed: ...
 
 
 HelperFn = Callable[[HelperCtx, list[Typed], exp.Expression], Typed]
@@ -79,7 +81,7 @@ def _substr(s: exp.Expression, start: int, length: int) -> exp.Expression:
 
 
 def _try_int(e: exp.Expression) -> exp.Expression:
-    return exp.TryCast(this=e, to=exp.DataType.build("int"))
+    return exp.TryCast(this=e, to=exp.DataType.build("int"), safe=True)
 
 
 def _length_is(s: exp.Expression, n: int) -> exp.Expression:
@@ -91,7 +93,9 @@ def id_birth_ymd(id_col: exp.Expression) -> exp.Expression:
     return (
         exp.case()
         .when(_length_is(id_col, 18), _try_int(_substr(id_col, 7, 8)))
-        .when(_length_is(id_col, 15), exp.Add(this=_num(19000000), expression=_try_int(_substr(id_col, 7, 6))))
+        .when(
+            _length_is(id_col, 15), exp.Add(this=_num(19000000), expression=_try_int(_substr(id_col, 7, 6)))
+        )
     )
 
 
@@ -115,7 +119,9 @@ def _full_years(later: exp.Expression, earlier: exp.Expression) -> exp.Expressio
 
 
 def _age(ctx: HelperCtx, args: list[Typed], node: exp.Expression) -> Typed:
-    return Typed(_full_years(_ymd_const(ctx.window.end), _birth_ymd(ctx, node)), "integer")
+    return ctx.derived(
+        "age_at_end", Typed(_full_years(_ymd_const(ctx.window.end), _birth_ymd(ctx, node)), "integer")
+    )
 
 
 def _age_at(ctx: HelperCtx, args: list[Typed], node: exp.Expression) -> Typed:
@@ -131,10 +137,15 @@ def _months_since(ctx: HelperCtx, args: list[Typed], node: exp.Expression) -> Ty
     months = exp.Sub(
         this=_num(end.year * 12 + end.month),
         expression=exp.Paren(
-            this=exp.Add(this=exp.Mul(this=exp.Year(this=d.copy()), expression=_num(12)), expression=exp.Month(this=d.copy()))
+            this=exp.Add(
+                this=exp.Mul(this=exp.Year(this=d.copy()), expression=_num(12)),
+                expression=exp.Month(this=d.copy()),
+            )
         ),
     )
-    not_yet = exp.case().when(exp.GT(this=exp.Day(this=d.copy()), expression=_num(end.day)), _num(1)).else_(_num(0))
+    not_yet = (
+        exp.case().when(exp.GT(this=exp.Day(this=d.copy()), expression=_num(end.day)), _num(1)).else_(_num(0))
+    )
     return Typed(exp.Sub(this=months, expression=not_yet), "integer")
 
 
@@ -165,7 +176,9 @@ def _birth_date_from_id(ctx: HelperCtx, args: list[Typed], node: exp.Expression)
             _substr(idc, 13, 2),
         ]
     )
-    value = exp.case().when(_length_is(idc, 18), exp.TryCast(this=text, to=exp.DataType.build("date")))
+    value = exp.case().when(
+        _length_is(idc, 18), exp.TryCast(this=text, to=exp.DataType.build("date"), safe=True)
+    )
     return Typed(value, "date")
 
 
@@ -187,7 +200,12 @@ def _before_period_end(ctx: HelperCtx, args: list[Typed], node: exp.Expression) 
 
 def _not_after(col: exp.Expression, d: date) -> exp.Expression:
     """col IS NULL OR col > d — the event has not happened by d."""
-    return exp.Paren(this=exp.or_(exp.Is(this=col.copy(), expression=exp.Null()), exp.GT(this=col.copy(), expression=date_literal(d))))
+    return exp.Paren(
+        this=exp.or_(
+            exp.Is(this=col.copy(), expression=exp.Null()),
+            exp.GT(this=col.copy(), expression=date_literal(d)),
+        )
+    )
 
 
 def alive_at(ctx: HelperCtx, node: exp.Expression, *, since: date | None = None) -> exp.Expression:
@@ -201,16 +219,38 @@ def alive_at(ctx: HelperCtx, node: exp.Expression, *, since: date | None = None)
                 conds.append(_not_after(col, end))
             else:
                 conds.append(
-                    exp.Paren(this=exp.or_(exp.Is(this=col.copy(), expression=exp.Null()), exp.GTE(this=col.copy(), expression=date_literal(since))))
+                    exp.Paren(
+                        this=exp.or_(
+                            exp.Is(this=col.copy(), expression=exp.Null()),
+                            exp.GTE(this=col.copy(), expression=date_literal(since)),
+                        )
+                    )
                 )
     if ctx.has("registered_date"):
         col = ctx.column("registered_date", node).node
-        conds.append(exp.Paren(this=exp.or_(exp.Is(this=col.copy(), expression=exp.Null()), exp.LTE(this=col.copy(), expression=date_literal(end)))))
+        conds.append(
+            exp.Paren(
+                this=exp.or_(
+                    exp.Is(this=col.copy(), expression=exp.Null()),
+                    exp.LTE(this=col.copy(), expression=date_literal(end)),
+                )
+            )
+        )
     return exp.and_(*conds) if conds else exp.true()
 
 
+def population(ctx: HelperCtx, node: exp.Expression) -> Typed:
+    """The implicit resident condition, as a column computed once per row (see compile.py): alive and
+    registered at the period end; for cumulative fields, present at any time from Jan 1 to the end."""
+    if ctx.window.cumulative:
+        return ctx.derived(
+            "present_in_year", Typed(alive_at(ctx, node, since=ctx.window.year_start), "boolean")
+        )
+    return ctx.derived("alive_at_end", Typed(alive_at(ctx, node), "boolean"))
+
+
 def _alive(ctx: HelperCtx, args: list[Typed], node: exp.Expression) -> Typed:
-    return Typed(alive_at(ctx, node), "boolean")
+    return ctx.derived("alive_at_end", Typed(alive_at(ctx, node), "boolean"))
 
 
 def _is_set(ctx: HelperCtx, args: list[Typed], node: exp.Expression) -> Typed:
@@ -251,5 +291,7 @@ HELPERS: dict[str, Helper] = {
         _include_deregistered, (), _RES, "TRUE; turns off the implicit alive-at-period-end condition"
     ),
     "household_any": Helper(_household_any, ("condition",), ("household",), "a member (resident) matches"),
-    "household_count": Helper(_household_count, ("condition",), ("household",), "members (residents) matching"),
+    "household_count": Helper(
+        _household_count, ("condition",), ("household",), "members (residents) matching"
+    ),
 }

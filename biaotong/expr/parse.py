@@ -66,16 +66,25 @@ def parse_expression(text: str, scope: Scope) -> exp.Expression:
         frag = f"{first.get('start_context', '')}{first.get('highlight', '')}".strip() or text
         col = first.get("col")
         raise scope.error(
-            "语法错误，无法解析", f"syntax error: {first.get('description', exc)}", fragment=frag, position=col
+            "语法错误，无法解析",
+            f"syntax error: {first.get('description', exc)}",
+            fragment=frag,
+            position=col,
         ) from None
     except TokenError as exc:
-        raise scope.error("无法识别的字符或未闭合的引号", f"cannot tokenize: {exc}", fragment=text, position=None) from None
+        raise scope.error(
+            "无法识别的字符或未闭合的引号", f"cannot tokenize: {exc}", fragment=text, position=None
+        ) from None
     trees = [t for t in trees if t is not None]
     if len(trees) != 1:
         extra = trees[1] if len(trees) > 1 else None
-        raise scope.fail(
-            extra,
-            "只能写一个表达式，不允许用分号分隔多条语句",
-            "only one expression is allowed; statements separated by ';' are forbidden",
-        ) if extra is not None else scope.error("表达式为空", "the expression is empty", fragment=text, position=None)
+        raise (
+            scope.fail(
+                extra,
+                "只能写一个表达式，不允许用分号分隔多条语句",
+                "only one expression is allowed; statements separated by ';' are forbidden",
+            )
+            if extra is not None
+            else scope.error("表达式为空", "the expression is empty", fragment=text, position=None)
+        )
     return trees[0]

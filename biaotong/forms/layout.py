@@ -250,6 +250,8 @@ def _has_parent(node: HeaderNode, nodes: list[HeaderNode]) -> bool:
 def _leaf(c: int, texts: list[str]) -> LeafColumn:
     name, unit, quals = split_units(texts[-1])
     name = strip_prefix(name) or name
+    if not name and len(texts) > 1:  # a bare unit cell such as “(元/月)” under “一档”
+        name = strip_prefix(split_units(texts[-2])[0])
     if unit is None:
         for parent in reversed(texts[:-1]):
             _n, parent_unit, _q = split_units(parent)
@@ -279,7 +281,9 @@ def _assign_roles(leaves: list[LeafColumn], kind: LayoutKind) -> None:
     for i, leaf in enumerate(leaves):
         if compact(leaf.name) in INDEX_NAMES and len(leaf.path) == 1 and i <= 1:
             leaf.role = "index"
-        elif kind == "aggregate" and (level := _label_level(leaf)):
+        elif (level := _label_level(leaf)) and (
+            kind == "aggregate" or (kind == "roster" and level not in ("org", "code"))
+        ):
             leaf.role = "label"
             leaf.level = level
 

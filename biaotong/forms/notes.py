@@ -48,10 +48,10 @@ def row_notes(grid: Grid, r: int, position: str) -> list[Note]:
     for span, text in grid.row_spans(r):
         cell = f"{get_column_letter(span.col)}{span.row}"
         found = note_kinds(text)
+        if unit_line(text):
+            notes.append(Note("unit", text, cell, None, position))  # type: ignore[arg-type]
         if not found:
-            if unit_line(text):
-                notes.append(Note("unit", text, cell, None, position))  # type: ignore[arg-type]
-            elif _REMARK.match(text):
+            if _REMARK.match(text):
                 notes.append(Note("remark", text, cell, None, position))  # type: ignore[arg-type]
             continue
         for kind, m in found:
@@ -78,12 +78,10 @@ def fill_text(text: str, values: dict[str, str]) -> str:
     for i, m in enumerate(matches):
         end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
         kind = _KIND[m.group(1)]
-        segment = text[m.end(): end]
         value = values.get(kind)
         if value is None:
             out.append(text[m.start(): end])
             continue
         trailing = "" if i + 1 == len(matches) else "    "
         out.append(text[m.start(): m.end()] + value + trailing)
-        del segment
     return "".join(out)

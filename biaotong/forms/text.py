@@ -13,7 +13,7 @@ UNITS: tuple[str, ...] = (
 _UNIT_SET = set(UNITS)
 _WS = re.compile(r"[\s\u3000\xa0]+")
 _PAREN = re.compile(r"[（(]\s*([^（）()]{1,12}?)\s*[)）]")
-_UNIT_LINE = re.compile(r"(?:金额|计量)?单位\s*[:：]\s*([^\s:：]+(?:\s*[、，,/]\s*[^\s:：]+)*)")
+_UNIT_LINE = re.compile(r"(?<![表报送制编计上])(?:金额|计量)?单位\s*[:：]\s*([^\s:：]+(?:\s*[、，,/]\s*[^\s:：]+)*)")
 _PREFIX = re.compile(r"^(?:其中\s*[:：]?|含\s*[:：]|内\s*[:：]|注\s*[:：])\s*")
 _NUMBERING = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|\d+[、.．](?!\d)|[（(][一二三四五六七八九十\d]+[)）])\s*")
 
@@ -67,12 +67,17 @@ def strip_prefix(text: str) -> str:
 
 
 def unit_line(text: str) -> list[str]:
-    """'单位：人、元' -> ['人', '元']; '金额单位：万元' -> ['万元']; other text -> []."""
-    m = _UNIT_LINE.search(compact(text))
-    if not m:
-        return []
-    parts = [p for p in re.split(r"[、，,/]", m.group(1)) if p]
-    return [p for p in parts if is_unit(p)]
+    """'单位：人、元' -> ['人', '元']; '金额单位：万元' -> ['万元']; other text (填表单位：…) -> []."""
+    out: list[str] = []
+    for m in _UNIT_LINE.finditer(text):
+        for part in re.split(r"[、，,/\s]+", m.group(1)):
+            unit = next((part[:n] for n in range(len(part), 0, -1) if is_unit(part[:n])), None)
+            if unit is None:
+                break
+            out.append(unit)
+            if unit != part:
+                break
+    return out
 
 
 _NUMERIC = re.compile(r"^[-+]?\d+(?:\.\d+)?%?$")

@@ -87,9 +87,12 @@ class Event:
         }
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
 def canonical_json(doc: Any) -> str:
     """Sorted keys, no spaces, non-ASCII kept, NaN refused: the one text that is hashed."""
-    return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return _CANONICAL.encode(doc)
 
 
 def format_time(t: datetime) -> str:

@@ -15,12 +15,12 @@ up instead of interleaving.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, tuple_, update
+from sqlalchemy import Column, Connection, Table, and_, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -139,6 +139,30 @@ def _lock_state(conn: Connection) -> State:
     return State(row.size, b"", _split(bytes(row.frontier)))
 
 
+COPY_THRESHOLD = 20
+
+
+def _insert_many(conn: Connection, table: Table, rows: Sequence[tuple[Any, ...]]) -> None:
+    """Bulk append of tuples in the table's column order, skipping SQLAlchemy's per-row parameter
+    processing (values must already be what the driver takes; see `_db_value`). Uses COPY when the
+    driver offers it (psycopg 3), else DB-API executemany."""
+    cols = ", ".join(c.name for c in table.columns)
+    raw = conn.connection.driver_connection
+    if len(rows) >= COPY_THRESHOLD and hasattr(raw, "cursor") and hasattr(raw.cursor(), "copy"):
+        with raw.cursor() as cur, cur.copy(f"COPY {table.name} ({cols}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    marks = ", ".join([mark] * len(table.columns))
+    conn.exec_driver_sql(f"INSERT INTO {table.name} ({cols}) VALUES ({marks})", list(rows))
+
+
+def _db_value(conn: Connection, column: Column[Any], value: Any) -> Any:
+    process = column.type._cached_bind_processor(conn.dialect)
+    return process(value) if process else value
+
+
 def record(conn: Connection, *events: Event) -> list[int]:
     """Append `events` to the ledger inside the caller's transaction; return their positions (seq).
 
@@ -151,22 +175,19 @@ def record(conn: Connection, *events: Event) -> list[int]:
             raise TypeError(f"record() takes biaotong.ledger.Event objects, not {type(ev).__name__}")
     state = _lock_state(conn)
     now = datetime.now(UTC)
-    stamp = format_time(now)
+    stamp, db_now = format_time(now), _db_value(conn, ledger_entries.c.created_at, now)
     sha256 = hashlib.sha256
-    rows: list[dict[str, Any]] = []
+    rows: list[tuple[Any, ...]] = []
     leaves: list[bytes] = []
     for seq, ev in enumerate(events, start=state.size):
         text = event_text(ev, seq, stamp)
         h = sha256(b"\x00" + text.encode()).digest()
         leaves.append(h)
-        rows.append(
-            {"seq": seq, "leaf_hash": h, "event": text, "actor": ev.actor, "action": ev.action, "object": ev.object,
-             "created_at": now}
-        )
+        rows.append((seq, h, text, ev.actor, ev.action, ev.object, db_now))
     frontier, nodes = append_leaves(state.size, state.frontier, leaves)
-    conn.execute(insert(ledger_entries), rows)
+    _insert_many(conn, ledger_entries, rows)
     if nodes:
-        conn.execute(insert(ledger_nodes), [{"level": lv, "idx": ix, "hash": h} for lv, ix, h in nodes])
+        _insert_many(conn, ledger_nodes, nodes)
     size = state.size + len(events)
     conn.execute(
         update(ledger_state)
@@ -188,9 +209,8 @@ def fetch_nodes(conn: Connection, keys: Iterable[tuple[int, int]]) -> dict[tuple
         q = select(ledger_entries.c.seq, ledger_entries.c.leaf_hash).where(ledger_entries.c.seq.in_(leaves))
         out.update(((0, r.seq), bytes(r.leaf_hash)) for r in conn.execute(q))
     if inner:
-        q2 = select(ledger_nodes.c.level, ledger_nodes.c.idx, ledger_nodes.c.hash).where(
-            tuple_(ledger_nodes.c.level, ledger_nodes.c.idx).in_(inner)
-        )
+        n = ledger_nodes.c  # OR of (level AND idx): both SQLite and PostgreSQL use the primary key for it
+        q2 = select(n.level, n.idx, n.hash).where(or_(*(and_(n.level == lv, n.idx == ix) for lv, ix in inner)))
         out.update(((r.level, r.idx), bytes(r.hash)) for r in conn.execute(q2))
     missing = keys - out.keys()
     if missing:

@@ -15,16 +15,17 @@ import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from biaotong.i18n import msg
 from biaotong.ledger import checkpoint as cp
+from biaotong.ledger.events import format_time
 from biaotong.ledger.log import consistency, read_state
 from biaotong.ledger.merkle import MemoryTree, verify_consistency
-from biaotong.ledger.tables import ledger_entries, ledger_heads, ledger_nodes
+from biaotong.ledger.tables import ledger_heads, ledger_nodes
 
 CHUNK = 50_000
 
@@ -87,126 +88,196 @@ def _first_diff(a: Sequence[Any], b: Sequence[Any]) -> int | None:
     for i, (x, y) in enumerate(zip(a, b, strict=False)):
         if x != y:
             return i
-    return min(len(a), len(b))
+    return None if len(a) == len(b) else min(len(a), len(b))
 
 
-def _doc(text: str) -> dict[str, Any]:
+# Entries are read with the text as UTF-8 bytes and the time already in the event's format, where the
+# database can do it; anything else is converted in Python (_as_bytes, _time_bytes).
+_ENTRY_SQL = {
+    "sqlite": ("CAST({} AS BLOB)", "{}"),
+    "postgresql": ("convert_to({}, 'UTF8')", "to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"),
+}
+
+
+def _entry_sql(dialect: str) -> str:
+    as_bytes, as_time = _ENTRY_SQL.get(dialect, ("{}", "{}"))
+    cols = ["seq", "leaf_hash", as_bytes.format("event"), as_bytes.format("actor"), as_bytes.format("action"),
+            as_bytes.format("object"), as_time.format("created_at")]
+    return f"SELECT {', '.join(cols)} FROM ledger_entries ORDER BY seq"
+
+
+def _as_bytes(values: Sequence[Any]) -> list[bytes]:
+    return [v if type(v) is bytes else v.encode() if isinstance(v, str) else bytes(v) for v in values]
+
+
+def _time_bytes(value: Any, cache: dict[Any, bytes]) -> bytes:
+    got = cache.get(value)
+    if got is None:
+        if isinstance(value, datetime):
+            t = value.astimezone(UTC) if value.tzinfo else value
+            got = format_time(t).encode()
+        elif isinstance(value, str) and len(value) == 26 and value[10] == " ":  # SQLite's stored form
+            got = f"{value[:10]}T{value[11:]}Z".encode()
+        else:
+            got = str(value).encode()
+        cache[value] = got
+    return got
+
+
+def _claimed(text: bytes) -> int | None:
+    """The seq an entry's text claims (the last top-level key before time and v; cheap, no JSON parse)."""
+    i = text.rfind(b',"seq":')
+    j = text.find(b",", i + 7)
     try:
-        doc = json.loads(text)
+        return int(text[i + 7 : j]) if i >= 0 else None
     except ValueError:
-        return {}
-    return doc if isinstance(doc, dict) else {}
+        return None
 
 
 @dataclass
 class _Scan:
     leaves: list[bytes] = field(default_factory=list)
-    claimed: list[int | None] = field(default_factory=list)  # the seq each entry's text says it has
-    first: tuple[int, str] | None = None  # first row whose hash, number or copies disagree
+    bad: list[tuple[int, int, str]] = field(default_factory=list)  # (position, priority, detail) found
+    claimed_from: int | None = None  # from the first bad position on, the seq each entry claims
+    claimed: list[int | None] = field(default_factory=list)
+    times: dict[Any, bytes] = field(default_factory=dict)
 
-    def note(self, pos: int, detail: str) -> None:
-        if self.first is None or pos < self.first[0]:
-            self.first = (pos, detail)
+    def note(self, pos: int, detail: str, priority: int = 1) -> None:
+        self.bad.append((pos, priority, detail))
+
+
+def _slow_check(text: bytes, pos: int, actor: bytes, action: bytes, obj: bytes, stamp: bytes) -> str | None:
+    """Exact check of one entry whose quick check failed; None if it is fine after all."""
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        doc = None
+    if not isinstance(doc, dict):
+        return msg("条目不是有效的 JSON 事件", "the entry is not a valid JSON event")
+    if doc.get("seq") != pos:
+        return ""  # position mismatch: named by _classify
+    for name, column in (("actor", actor), ("action", action), ("object", obj)):
+        if doc.get(name) != column.decode(errors="replace"):
+            return msg(f"{name} 字段与条目不符", f"the {name} column differs from the entry")
+    if str(doc.get("time")).encode() != stamp:
+        return msg("时间字段与条目不符", "the created_at column differs from the entry")
+    return None if doc.get("v") == 1 else msg("未知的条目版本", "unknown entry version")
 
 
 def _scan_chunk(scan: _Scan, rows: Sequence[Any]) -> None:
     base = len(scan.leaves)
     seqs, stored, texts, actors, actions, objects, stamps = zip(*rows, strict=True)
+    texts, actors, actions, objects = _as_bytes(texts), _as_bytes(actors), _as_bytes(actions), _as_bytes(objects)
+    stamps = [_time_bytes(t, scan.times) for t in stamps]
     sha256 = hashlib.sha256
-    leaves = [sha256(b"\x00" + t.encode()).digest() for t in texts]
-    docs = [_doc(t) for t in texts]
-    claimed = [d.get("seq") if type(d.get("seq")) is int else None for d in docs]
+    leaves = [sha256(b"\x00" + t).digest() for t in texts]
     scan.leaves += leaves
-    scan.claimed += claimed
-    if scan.first is not None:
-        return
-    checks: list[tuple[Sequence[Any], Sequence[Any], str]] = [
-        (seqs, range(base, base + len(rows)), msg("行号与位置不符", "the row number does not match its position")),
-        ([bytes(x) for x in stored], leaves, msg("条目内容与其哈希不符", "the entry text does not match its leaf hash")),
-        (actors, [d.get("actor") for d in docs], msg("操作人字段与条目不符", "the actor column differs from the entry")),
-        (actions, [d.get("action") for d in docs], msg("事件类型字段与条目不符", "the action column differs from the entry")),
-        (objects, [d.get("object") for d in docs], msg("对象字段与条目不符", "the object column differs from the entry")),
-    ]
-    for got, want, detail in checks:
-        i = _first_diff(list(got), list(want))
-        if i is not None:
-            scan.note(base + i, detail)
-    times = [_parse_time(d.get("time")) for d in docs]
-    if stamps and stamps[0] is not None and stamps[0].tzinfo is None:
-        times = [t.replace(tzinfo=None) if t else None for t in times]
-    i = _first_diff(list(stamps), times)
+    if scan.claimed_from is not None:
+        scan.claimed += [_claimed(t) for t in texts]
+    i = _first_diff(list(seqs), list(range(base, base + len(rows))))
     if i is not None:
-        scan.note(base + i, msg("时间字段与条目不符", "the created_at column differs from the entry"))
+        scan.note(base + i, msg("行号与位置不符", "the row number does not match its position"))
+    i = _first_diff(_as_bytes(stored), leaves)
+    if i is not None:
+        scan.note(base + i, msg("条目内容与其哈希不符", "the entry text does not match its leaf hash"))
+    # Quick exact check for canonical texts: the text must start and end with what the columns say.
+    # A value with a quote or backslash would be escaped in the JSON: those entries take the slow path.
+    plain = not any(b"\\" in b"".join(col) or b'"' in b"".join(col) for col in (actions, actors, objects))
+    quick = [
+        plain
+        and t.startswith(b'{"action":"%s","actor":"%s","detail":' % (ac, at))
+        and t.endswith(b',"object":"%s","seq":%d,"time":"%s","v":1}' % (ob, p, tm))
+        for p, t, ac, at, ob, tm in zip(range(base, base + len(rows)), texts, actions, actors, objects, stamps, strict=True)
+    ]
+    if all(quick):
+        return
+    for k, ok in enumerate(quick):
+        if ok:
+            continue
+        detail = _slow_check(texts[k], base + k, actors[k], actions[k], objects[k], stamps[k])
+        if detail is None:
+            continue
+        if scan.claimed_from is None:
+            scan.claimed_from = base + k
+            scan.claimed = [_claimed(t) for t in texts[k:]]
+        if detail:
+            scan.note(base + k, detail)
+        if len(scan.bad) > 1000:
+            break
 
 
-def _parse_time(value: Any) -> datetime | None:
-    try:
-        return datetime.fromisoformat(value)
-    except (TypeError, ValueError):
+def _classify(claimed: Sequence[int | None], start: int, n: int) -> Problem | None:
+    """Name what happened at the first position whose entry says it belongs elsewhere.
+
+    `claimed[q - start]` is the seq the entry at position q claims, for q >= start."""
+    p = next((q for q in range(start, n) if claimed[q - start] != q), None)
+    if p is None:
         return None
+    c = claimed[p - start]
 
-
-def _classify(claimed: Sequence[int | None], p: int) -> Problem:
-    """Name what happened at the first position whose entry says it belongs elsewhere."""
-    n, c = len(claimed), claimed[p]
-
-    def shifted(start: int, by: int) -> bool:
-        return all(claimed[q] == q + by for q in range(start, n))
+    def shifted(first: int, by: int) -> bool:
+        return all(claimed[q - start] == q + by for q in range(first, n))
 
     if c == p + 1 and shifted(p, 1):
         return Problem("deleted", p, msg(f"原第 {p} 条缺失，其后条目前移", f"entry {p} is missing; later entries moved up"))
     if shifted(p + 1, -1):
         at = p - 1 if c == p - 1 else p
         return Problem("inserted", at, msg(f"位置 {at} 多出一条，其后条目后移", f"an entry was added at {at}; later ones moved down"))
-    if c is not None and p in claimed[p + 1 :]:
+    if c is not None and p in claimed[p + 1 - start :]:
         return Problem("reordered", p, msg(f"此处是第 {c} 条", f"the entry here is entry {c}"))
     return Problem("changed", p, msg(f"条目自称第 {c} 条", f"the entry says it is entry {c}"))
 
 
 def _entries(conn: Connection) -> _Scan:
-    e = ledger_entries.c
-    q = select(e.seq, e.leaf_hash, e.event, e.actor, e.action, e.object, e.created_at).order_by(e.seq)
     scan = _Scan()
-    result = conn.execution_options(yield_per=CHUNK).execute(q)
-    for rows in result.partitions():
+    result = conn.execution_options(yield_per=CHUNK).exec_driver_sql(_entry_sql(conn.dialect.name))
+    for rows in result.partitions(CHUNK):
         _scan_chunk(scan, rows)
     return scan
 
 
 def _entry_problem(scan: _Scan, state_size: int, head_sizes: Sequence[int]) -> Problem | None:
     n = len(scan.leaves)
-    found: list[Problem] = []
-    bad = next((p for p, c in enumerate(scan.claimed) if c != p), None)
-    if bad is not None:
-        found.append(_classify(scan.claimed, bad))
-    if scan.first is not None:
-        found.append(Problem("changed", *scan.first))
+    found: list[tuple[int, int, Problem]] = [(p, pri, Problem("changed", p, d)) for p, pri, d in scan.bad]
+    if scan.claimed_from is not None:
+        pr = _classify(scan.claimed, scan.claimed_from, n)
+        if pr is not None and pr.position is not None:
+            found.append((pr.position, 0, pr))
     longest = max([state_size, *head_sizes])
     if n < longest:
-        found.append(Problem("truncated", n, msg(f"应有 {longest} 条，只剩 {n} 条", f"{longest} entries expected, {n} left")))
+        found.append((n, 2, Problem("truncated", n, msg(f"应有 {longest} 条，只剩 {n} 条", f"{longest} entries expected, {n} left"))))
     elif n > state_size:
-        found.append(Problem("inserted", state_size, msg(f"状态记录 {state_size} 条，实有 {n} 条", f"the state says {state_size} entries, there are {n}")))
-    return min(found, key=lambda pr: pr.position if pr.position is not None else n) if found else None
+        detail = msg(f"状态记录 {state_size} 条，实有 {n} 条", f"the state says {state_size} entries, there are {n}")
+        found.append((state_size, 2, Problem("inserted", state_size, detail)))
+    return min(found, key=lambda f: (f[0], f[1]))[2] if found else None
 
 
 def _node_problem(conn: Connection, tree: MemoryTree) -> Problem | None:
     n = ledger_nodes.c
-    stored: dict[int, list[Any]] = {}
-    result = conn.execution_options(yield_per=CHUNK).execute(select(n.level, n.idx, n.hash).order_by(n.level, n.idx))
-    for rows in result.partitions():
-        for level, idx, h in rows:
-            stored.setdefault(level, []).append((idx, bytes(h)))
-    worst: Problem | None = None
-    for level in sorted(set(stored) | set(range(1, len(tree.levels)))):
-        want = list(enumerate(tree.levels[level])) if level < len(tree.levels) else []
-        i = _first_diff(stored.get(level, []), want)
+    counts = {
+        r.level: (r.count, r.lo, r.hi)
+        for r in conn.execute(
+            select(n.level, func.count().label("count"), func.min(n.idx).label("lo"), func.max(n.idx).label("hi"))
+            .group_by(n.level)
+        )
+    }
+    found: list[tuple[int, int]] = []  # (first bad leaf position, level)
+    for level in sorted(set(counts) | set(range(1, len(tree.levels)))):
+        want = tree.levels[level] if 1 <= level < len(tree.levels) else []
+        if counts.get(level, (0, None, None)) == (len(want), 0, len(want) - 1) or (not want and level not in counts):
+            sql = f"SELECT hash FROM ledger_nodes WHERE level = {int(level)} ORDER BY idx"
+            got: list[Any] = _as_bytes([r[0] for r in conn.exec_driver_sql(sql).fetchall()])
+        else:  # nodes missing, added or renumbered at this level: compare (idx, hash) pairs
+            q = select(n.idx, n.hash).where(n.level == level).order_by(n.idx)
+            got, want = [(r.idx, bytes(r.hash)) for r in conn.execute(q)], list(enumerate(want))
+        i = _first_diff(got, want)
         if i is not None:
-            pos = i << level
-            lo, hi = pos, min(pos + (1 << level), tree.size) - 1
-            pr = Problem("node", pos, msg(f"第 {lo}–{hi} 条或其树节点（层 {level}）被改动", f"entries {lo}-{hi} or their tree node (level {level}) were altered"))
-            if worst is None or (worst.position or 0) > pos:
-                worst = pr
-    return worst
+            found.append((min(i << level, tree.size), level))
+    if not found:
+        return None
+    pos, level = min(found)
+    last = min(pos + (1 << level), tree.size) - 1
+    return Problem("node", pos, msg(f"第 {pos}–{last} 条或其树节点（层 {level}）被改动", f"entries {pos}-{last} or their tree node (level {level}) were altered"))
 
 
 def _head_problem(heads: Sequence[Any], tree: MemoryTree, key: cp.Verifier | None) -> tuple[Problem | None, int]:

@@ -170,21 +170,14 @@ def _key_of(loc: tuple[Any, ...]) -> str:
     return ".".join(str(p) for p in loc)
 
 
-def _fields_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
-    """The allowed keys of the model reached by `loc` (for "did you mean")."""
-    current: Any = model
-    for part in loc:
-        if not (isinstance(current, type) and issubclass(current, BaseModel)):
-            return []
-        field = current.model_fields.get(str(part))
-        if field is None:
-            if current is SourceSpec and loc and loc[0] == "columns":
-                current = ColumnMap
-                continue
-            return []
-        ann = field.annotation
-        current = next((a for a in getattr(ann, "__args__", (ann,)) if isinstance(a, type)), ann)
-    return list(current.model_fields) if isinstance(current, type) and issubclass(current, BaseModel) else []
+def _fields_at(loc: tuple[Any, ...]) -> list[str]:
+    """The allowed keys at `loc` (for "did you mean")."""
+    models: dict[tuple[str, ...], type[BaseModel]] = {
+        (): SourceSpec, ("connection",): Connection, ("connection", "paging"): Paging, ("sync",): SyncSpec,
+    }
+    path = tuple(str(p) for p in loc)
+    model = ColumnMap if len(path) == 2 and path[0] == "columns" else models.get(path)
+    return list(model.model_fields) if model is not None else []
 
 
 class _Ctx:
@@ -206,7 +199,7 @@ def _from_validation(ctx: _Ctx, exc: ValidationError) -> SourceError:
     zh = _PYDANTIC_ZH.get(kind, "取值无效")
     en = first["msg"]
     if kind == "extra_forbidden":
-        allowed = _fields_at(SourceSpec, loc[:-1])
+        allowed = _fields_at(loc[:-1])
         close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
         zh = f"未知的键 {loc[-1]}" + (f"，是否应为 {close[0]}？" if close else "")
         en = f"unknown key {loc[-1]}" + (f"; did you mean {close[0]}?" if close else "")
@@ -234,8 +227,7 @@ def load_source_spec(path: Path | str, catalog: Any) -> SourceSpec:
         raise _from_validation(ctx, exc) from None
     spec = _resolve_paths(spec, path.parent)
     spec._file = path
-    check_spec(spec, catalog, ctx)
-    return spec
+    return _with_department(spec, check_spec(spec, catalog, ctx))
 
 
 def parse_source_spec(data: dict[str, Any], catalog: Any, *, base_dir: Path | None = None) -> SourceSpec:
@@ -250,8 +242,15 @@ def parse_source_spec(data: dict[str, Any], catalog: Any, *, base_dir: Path | No
         ) from None
     if base_dir is not None:
         spec = _resolve_paths(spec, base_dir)
-    check_spec(spec, catalog, None)
-    return spec
+    return _with_department(spec, check_spec(spec, catalog, None))
+
+
+def _with_department(spec: SourceSpec, department: str | None) -> SourceSpec:
+    if department is None or department == spec.department:
+        return spec
+    new = spec.model_copy(update={"department": department})
+    new._file = spec._file
+    return new
 
 
 def _resolve_paths(spec: SourceSpec, base: Path) -> SourceSpec:
@@ -270,8 +269,8 @@ def _resolve_paths(spec: SourceSpec, base: Path) -> SourceSpec:
     return new
 
 
-def check_spec(spec: SourceSpec, catalog: Any, ctx: _Ctx | None) -> None:
-    """Cross-checks against the connector registry and the catalog."""
+def check_spec(spec: SourceSpec, catalog: Any, ctx: _Ctx | None) -> str | None:
+    """Cross-checks against the connector registry and the catalog; returns the department's id."""
 
     def err(key: str, zh: str, en: str) -> SourceError:
         if ctx is not None:
@@ -282,7 +281,7 @@ def check_spec(spec: SourceSpec, catalog: Any, ctx: _Ctx | None) -> None:
         raise err("name", f"名称 {spec.name!r} 不合法：须以小写字母开头，只含小写字母、数字和下划线",
                   f"bad name {spec.name!r}: use lower-case letters, digits and underscores, starting with a letter")
     _check_connection(spec, err)
-    _check_department(spec, catalog, err)
+    department = _check_department(spec, catalog, err)
     try:
         entity = catalog.entity(spec.entity)
     except BiaotongError as exc:
@@ -299,7 +298,8 @@ def check_spec(spec: SourceSpec, catalog: Any, ctx: _Ctx | None) -> None:
     if spec.sync.updated_at and not IDENT_RE.match(spec.sync.updated_at):
         raise err("sync.updated_at", f"列名 {spec.sync.updated_at!r} 不合法", f"bad column name {spec.sync.updated_at!r}")
     for col, m in spec.columns.items():
-        _check_column_options(spec, col, m, elements[m.element], entity.org, err)
+        _check_column_options(spec, col, m, elements[m.element], entity.org, catalog, err)
+    return department
 
 
 def _check_connection(spec: SourceSpec, err: Any) -> None:
@@ -323,43 +323,41 @@ def _check_connection(spec: SourceSpec, err: Any) -> None:
         raise err(key, f"{conn.kind} 数据源不使用 {key}", f"a {conn.kind} source does not use {key}")
 
 
-def _check_department(spec: SourceSpec, catalog: Any, err: Any) -> None:
+def _check_department(spec: SourceSpec, catalog: Any, err: Any) -> str | None:
+    """The department's id (a name or alias such as 公安局 is accepted)."""
     if spec.department is None:
-        return
-    deps = catalog.departments
-    ids = set(deps) if isinstance(deps, dict) else {getattr(d, "id", d) for d in deps}
-    if spec.department not in ids:
-        close = difflib.get_close_matches(spec.department, sorted(ids), n=1)
-        raise err("department", f"未知的部门 {spec.department}" + (f"，是否应为 {close[0]}？" if close else ""),
-                  f"unknown department {spec.department}" + (f"; did you mean {close[0]}?" if close else ""))
+        return None
+    try:
+        return str(catalog.department(spec.department).id)
+    except BiaotongError as exc:
+        raise err("department", exc.zh, exc.en) from None
 
 
 def _check_columns(spec: SourceSpec, catalog: Any, err: Any) -> dict[str, DataElement]:
-    own = {e.code: e for e in catalog.elements_of(spec.entity)}
     found: dict[str, DataElement] = {}
     for col, m in spec.columns.items():
         key = f"columns.{col}.element"
         if not col.strip():
             raise err(f"columns.{col}", "列名不能为空", "a column name cannot be empty")
-        if m.element not in own:
+        try:
+            el = catalog.element(spec.entity, m.element)
+        except BiaotongError as exc:
             others = [e for e in _all_entities(catalog) if e != spec.entity
                       and m.element in {x.code for x in catalog.elements_of(e)}]
             if others:
                 raise err(key, f"数据元 {m.element} 属于主体 {others[0]}，而本数据源的主体是 {spec.entity}",
-                          f"element {m.element} belongs to entity {others[0]}, but this source's entity is {spec.entity}")
-            close = difflib.get_close_matches(m.element, list(own), n=3, cutoff=0.5)
-            if not close:  # try the Chinese names and aliases too
-                by_name = {n: e.code for e in own.values() for n in (e.name, *e.aliases)}
-                close = [by_name[n] for n in difflib.get_close_matches(m.element, list(by_name), n=3, cutoff=0.5)]
+                          f"element {m.element} belongs to entity {others[0]}, but this source's entity is {spec.entity}"
+                          ) from None
+            close = [str(s).split(".", 1)[-1] for s in exc.details.get("suggestions", [])][:3]
             hint_zh = f"，是否应为 {'、'.join(close)}？" if close else ""
             hint_en = f"; did you mean {', '.join(close)}?" if close else ""
             raise err(key, f"主体 {spec.entity} 没有数据元 {m.element}{hint_zh}",
-                      f"entity {spec.entity} has no element {m.element}{hint_en}")
+                      f"entity {spec.entity} has no element {m.element}{hint_en}") from None
         if m.element in found:
             first = spec.column_of_element(m.element)
             raise err(key, f"数据元 {m.element} 已由列 {first} 映射，不能重复映射",
                       f"element {m.element} is already mapped from column {first}")
-        found[m.element] = own[m.element]
+        found[m.element] = el
     return found
 
 
@@ -368,10 +366,18 @@ def _all_entities(catalog: Any) -> list[str]:
     return list(ents) if isinstance(ents, dict) else [getattr(e, "id", e) for e in ents]
 
 
-def _check_column_options(spec: SourceSpec, col: str, m: ColumnMap, el: DataElement, org: str, err: Any) -> None:
+def _check_column_options(
+    spec: SourceSpec, col: str, m: ColumnMap, el: DataElement, org: str, catalog: Any, err: Any
+) -> None:
     base = f"columns.{col}"
     if m.codes and el.value_type != "code":
         raise err(f"{base}.codes", f"数据元 {el.code} 不是代码型，不能使用 codes", f"element {el.code} is not coded; codes do not apply")
+    if m.codes and el.code_list:
+        codes = catalog.code_list(el.code_list)
+        for source_value, target in m.codes.items():
+            if codes.lookup(target) is None:
+                raise err(f"{base}.codes.{source_value}", f"{target} 不是代码集 {codes.id}（{codes.name}）中的代码",
+                          f"{target} is not a code of code list {codes.id} ({codes.name})")
     if m.date_format is not None and el.value_type != "date":
         raise err(f"{base}.date_format", f"数据元 {el.code} 不是日期型", f"element {el.code} is not a date")
     if m.date_format not in (None, "auto") and "%" not in m.date_format:

@@ -1,18 +1,12 @@
-"""Import every module that adds tables to the shared MetaData, for migrations and create_all."""
+"""Every module that adds tables to the shared MetaData, imported for migrations and schema checks."""
 
 import importlib
-import pkgutil
 
-import biaotong
 from biaotong.store.schema import metadata
 
-# A capability may keep its own tables next to its code (biaotong/<pkg>/tables.py) on the shared metadata.
-for info in pkgutil.iter_modules(biaotong.__path__):
-    if info.ispkg:
-        try:
-            importlib.import_module(f"biaotong.{info.name}.tables")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"biaotong.{info.name}.tables":
-                raise
+# Capabilities that keep their tables beside their code (on the shared metadata) are listed here.
+TABLE_MODULES = ("biaotong.ledger.tables",)
+for _module in TABLE_MODULES:
+    importlib.import_module(_module)
 
 __all__ = ["metadata"]

@@ -100,7 +100,10 @@ def _sync(ws: Workspace, info: SourceInfo, *, actor: str, progress: Progress | N
     try:
         connector = connector_class(spec.connection.kind)()
         for batch in connector.batches(spec, watermark=watermark):
-            mapped, rejects = map_batch(spec, catalog, tree, batch, first_row=rows + 1)
+            mapped, rejects = map_batch(
+                spec, catalog, tree, batch, first_row=rows + 1,
+                org_threshold=float(ws.setting("org_fuzzy_threshold")),
+            )
             watermark = _watermark(watermark, batch, spec.sync.updated_at)
             rows += batch.num_rows
             writer.write(mapped, rejects)
@@ -131,12 +134,14 @@ def _sync(ws: Workspace, info: SourceInfo, *, actor: str, progress: Progress | N
             conn.execute(sa.update(sync_runs).where(sync_runs.c.id == run_id).values(
                 status="failed", finished_at=datetime.now(UTC), error=message,
             ))
-        if isinstance(exc, BiaotongError) or not isinstance(exc, Exception):
+        if not isinstance(exc, Exception) or isinstance(exc, SyncError):
             raise
+        zh, en = (exc.zh, exc.en) if isinstance(exc, BiaotongError) else (message, message)
         raise SyncError(
-            f"同步数据源 {info.name} 失败：{message}；上一个快照保持有效",
-            f"sync of source {info.name} failed: {message}; the previous snapshot stays current",
-            where(key=info.name),
+            f"同步数据源 {info.name} 失败，上一个快照保持有效：{zh}",
+            f"sync of source {info.name} failed, the previous snapshot stays current: {en}",
+            exc.where if isinstance(exc, BiaotongError) else where(key=info.name),
+            details=exc.details if isinstance(exc, BiaotongError) else {},
         ) from exc
     return SyncResult(info.name, True, snap, rows, time.perf_counter() - started)
 

@@ -49,6 +49,14 @@ def _ensure_loaded() -> None:
         register_connector(ep.name, ep.value)
 
 
+def reload_connectors() -> None:
+    """Forget every registration and read the built-ins and entry points again (after installing a plugin)."""
+    global _loaded
+    _registry.clear()
+    _loaded = False
+    _ensure_loaded()
+
+
 def connector_kinds() -> list[str]:
     _ensure_loaded()
     return sorted(_registry)
@@ -90,5 +98,6 @@ __all__ = [
     "open_connector",
     "redact_url",
     "register_connector",
+    "reload_connectors",
     "take_limit",
 ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import pyarrow as pa
@@ -62,11 +62,13 @@ def redact_url(url: str) -> str:
         return url
 
 
-def check_columns(spec: SourceSpec, available: Sequence[str], container: str) -> None:
+def check_columns(
+    spec: SourceSpec, available: Sequence[str], container: str, normalize: Callable[[str], str] = str
+) -> None:
     """Every column the spec reads must exist in the source; name the first missing one and close matches."""
-    have = set(available)
+    have = {normalize(a) for a in available}
     for col in spec.source_columns():
-        if col not in have:
+        if normalize(col) not in have:
             close = difflib.get_close_matches(col, list(available), n=3, cutoff=0.5)
             hint_zh = f"；相近的列：{'、'.join(close)}" if close else ""
             hint_en = f"; close matches: {', '.join(close)}" if close else ""

@@ -54,16 +54,16 @@ def _encoding_error(spec: SourceSpec, path: Path, detail: str) -> SourceError:
 def read_header(spec: SourceSpec, path: Path) -> list[str]:
     """The header row's names, checking that the declared encoding fits the file's first megabyte."""
     enc = spec.connection.encoding
-    raw = path.read_bytes()[:SNIFF_BYTES] if path.stat().st_size <= SNIFF_BYTES else _head(path)
+    truncated = path.stat().st_size > SNIFF_BYTES
+    raw = _head(path)
     if enc == "utf-8":
         raw = raw.removeprefix(b"\xef\xbb\xbf")
     try:
-        text = raw.decode(enc) if path.stat().st_size <= SNIFF_BYTES else raw.decode(enc, errors="strict")
+        text = raw.decode(enc)
     except UnicodeDecodeError as exc:
-        if exc.start >= len(raw) - 4 and path.stat().st_size > SNIFF_BYTES:
-            text = raw[: exc.start].decode(enc)  # a character cut by the sniff window
-        else:
+        if not (truncated and exc.start >= len(raw) - 4):
             raise _encoding_error(spec, path, f"byte {exc.start}") from None
+        text = raw[: exc.start].decode(enc)  # a character cut by the sniff window
     if enc != "utf-8" and not raw.isascii():
         try:
             raw.decode("utf-8")

@@ -4,6 +4,7 @@ integers in some rows and text in others, which a typed Arrow stream cannot carr
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +14,7 @@ import pyarrow as pa
 from biaotong.errors import SourceError
 from biaotong.sources.connectors.base import BATCH_ROWS, source_where
 from biaotong.sources.connectors.database import DatabaseConnector
+from biaotong.sources.watermark import as_text
 
 if TYPE_CHECKING:
     from biaotong.sources.spec import SourceSpec
@@ -46,6 +48,8 @@ class SQLiteConnector(DatabaseConnector):
             return [d[0] for d in cur.description or []]
 
     def _stream(self, conn: Any, sql: str, params: list[Any]) -> Iterator[pa.RecordBatch]:
+        # SQLite keeps dates as text (or numbers): bind a date/datetime watermark as its ISO text.
+        params = [as_text(p) if isinstance(p, date) else p for p in params]
         with conn.cursor() as cur:
             cur.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(BATCH_ROWS)})
             cur.execute(sql, parameters=params or None)

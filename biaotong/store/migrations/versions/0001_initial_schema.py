@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 13:42:32.580917
+Create Date: 2026-11-23 13:46:33.940809
 """
 
 from alembic import op
@@ -38,6 +38,47 @@ def upgrade() -> None:
     sa.Column('added_by', sa.String(length=100), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('alias', name=op.f('pk_indicator_aliases'))
+    )
+    op.create_table('ledger_entries',
+    sa.Column('seq', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=False, nullable=False, comment='0-based leaf index'),
+    sa.Column('leaf_hash', sa.LargeBinary(length=32), nullable=False, comment='SHA-256(0x00 || UTF-8 of event)'),
+    sa.Column('event', sa.Text(), nullable=False, comment='canonical JSON: sorted keys, no spaces, non-ASCII kept'),
+    sa.Column('actor', sa.String(length=500), nullable=False),
+    sa.Column('action', sa.String(length=100), nullable=False),
+    sa.Column('object', sa.String(length=500), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('seq', name=op.f('pk_ledger_entries'))
+    )
+    with op.batch_alter_table('ledger_entries', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_ledger_entries_action'), ['action'], unique=False)
+        batch_op.create_index(batch_op.f('ix_ledger_entries_actor'), ['actor'], unique=False)
+        batch_op.create_index(batch_op.f('ix_ledger_entries_object'), ['object'], unique=False)
+
+    op.create_table('ledger_heads',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('size', sa.BigInteger(), nullable=False),
+    sa.Column('root', sa.LargeBinary(length=32), nullable=False),
+    sa.Column('checkpoint', sa.Text(), nullable=False, comment='signed note, C2SP tlog-checkpoint'),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ledger_heads'))
+    )
+    with op.batch_alter_table('ledger_heads', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_ledger_heads_size'), ['size'], unique=False)
+
+    op.create_table('ledger_nodes',
+    sa.Column('level', sa.SmallInteger(), autoincrement=False, nullable=False),
+    sa.Column('idx', sa.BigInteger(), autoincrement=False, nullable=False, comment='covers leaves idx*2^level ..'),
+    sa.Column('hash', sa.LargeBinary(length=32), nullable=False),
+    sa.PrimaryKeyConstraint('level', 'idx', name=op.f('pk_ledger_nodes'))
+    )
+    op.create_table('ledger_state',
+    sa.Column('id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('size', sa.BigInteger(), nullable=False),
+    sa.Column('root', sa.LargeBinary(length=32), nullable=False),
+    sa.Column('frontier', sa.LargeBinary(), nullable=False, comment='perfect subtree hashes, largest first, 32 bytes each'),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('id = 1', name=op.f('ck_ledger_state_single_row')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ledger_state'))
     )
     op.create_table('org_events',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
@@ -155,6 +196,18 @@ def downgrade() -> None:
 
     op.drop_table('org_units')
     op.drop_table('org_events')
+    op.drop_table('ledger_state')
+    op.drop_table('ledger_nodes')
+    with op.batch_alter_table('ledger_heads', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_ledger_heads_size'))
+
+    op.drop_table('ledger_heads')
+    with op.batch_alter_table('ledger_entries', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_ledger_entries_object'))
+        batch_op.drop_index(batch_op.f('ix_ledger_entries_actor'))
+        batch_op.drop_index(batch_op.f('ix_ledger_entries_action'))
+
+    op.drop_table('ledger_entries')
     op.drop_table('indicator_aliases')
     with op.batch_alter_table('conflict_summaries', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_conflict_summaries_entity'))

@@ -1,0 +1,108 @@
+"""Finding an org unit by the name a department system writes: exact names, aliases (old names after a
+rename are aliases), names without their suffix (红旗村委会 = 红旗村 = 红旗), then fuzzy matching."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date
+from typing import TYPE_CHECKING
+
+from rapidfuzz import fuzz, process
+
+if TYPE_CHECKING:
+    from biaotong.catalog.orgtree import OrgTree, OrgUnit
+
+SUFFIXES = ("村民委员会", "居民委员会", "街道办事处", "村委会", "居委会", "办事处", "社区", "街道", "村", "镇", "乡")
+_SPACE = re.compile(r"\s+")
+_CODE = re.compile(r"^\d{12}$")
+EXACT, ALIAS, BASE, HISTORY_PENALTY = 100.0, 97.0, 92.0, 5.0
+
+
+def clean(name: str) -> str:
+    return _SPACE.sub("", unicodedata.normalize("NFKC", str(name)))
+
+
+def base_name(name: str) -> str:
+    """The name without its administrative suffixes: 红旗村民委员会 → 红旗, 东风社区居委会 → 东风."""
+    s = clean(name)
+    changed = True
+    while changed:
+        changed = False
+        for suffix in SUFFIXES:
+            if s.endswith(suffix) and len(s) > len(suffix):
+                s, changed = s[: -len(suffix)], True
+                break
+    return s
+
+
+def _pick(hits: dict[str, float]) -> tuple[str, float] | None:
+    """The best hit, or None when two different units tie (ambiguous names are not guessed)."""
+    if not hits:
+        return None
+    ranked = sorted(hits.items(), key=lambda kv: -kv[1])
+    if len(ranked) > 1 and ranked[1][1] == ranked[0][1]:
+        return None
+    return ranked[0]
+
+
+def _match(name: str, units: list[OrgUnit], threshold: float, fuzzy: bool) -> tuple[str, float] | None:
+    wanted, wanted_base = clean(name), base_name(name)
+    for score, texts in (
+        (EXACT, lambda u: (clean(u.name),)),
+        (ALIAS, lambda u: tuple(clean(a) for a in u.aliases)),
+        (BASE, lambda u: (base_name(u.name), *(base_name(a) for a in u.aliases))),
+    ):
+        key = wanted_base if score == BASE else wanted
+        hits = {u.code: score for u in units if key in texts(u)}
+        if hits:
+            return _pick(hits)
+    if not fuzzy or not units:
+        return None
+    choices = {i: base_name(u.name) for i, u in enumerate(units)}
+    found = process.extract(wanted_base, choices, scorer=fuzz.ratio, score_cutoff=threshold, limit=5)
+    best: dict[str, float] = {}
+    for _text, score, i in found:
+        best[units[i].code] = max(best.get(units[i].code, 0.0), float(score))
+    return _pick(best)
+
+
+def _parent_code(tree: OrgTree, parent: str | None, day: date) -> str | None:
+    if parent is None or _CODE.match(clean(parent)):
+        return clean(parent) if parent else None
+    cache = tree._names.setdefault(("parent", day), {})
+    if parent not in cache:
+        hit = resolve(tree, parent, None, day, None, 90.0)
+        cache[parent] = hit[0] if hit else ""
+    return cache[parent] or None
+
+
+def resolve(tree: OrgTree, name: str, parent: str | None, on: date | None, level: str | None,
+            threshold: float) -> tuple[str, float] | None:
+    day = on or tree.default_date
+    if not str(name).strip():
+        return None
+    pcode = _parent_code(tree, parent, day)
+    if parent is not None and pcode is None:
+        return None
+    key = ("cands", day, pcode, level)
+    current = tree._names.get(key)
+    if current is None:
+        if pcode is None:
+            current = tree.as_of(day, level)
+        elif pcode in tree.index(day).units:
+            current = tree.descendants(pcode, level=level, on=day)
+        else:
+            current = []
+        tree._names[key] = current
+    hit = _match(name, current, threshold, fuzzy=True)
+    if hit is not None:
+        return hit
+    # Not among the units of that day: an old name of a unit since renamed, merged or split.
+    scope = {pcode} | {u.code for u in current} if pcode else None
+    old = [
+        u for code in tree._versions for u in tree.versions(code)
+        if not u.valid_on(day) and level in (None, u.level) and (scope is None or u.parent in scope)
+    ]
+    hit = _match(name, old, threshold, fuzzy=False)
+    return (hit[0], hit[1] - HISTORY_PENALTY) if hit else None

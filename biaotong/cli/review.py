@@ -1,0 +1,108 @@
+"""`biaotong report review|approve|reject|publish`: admission review commands, added to the report group."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from biaotong.cli.common import console, handle_errors, print_json, workspace
+from biaotong.i18n import msg
+
+STATUS_ZH = {"auto": "系统生成", "reused": "复用", "new": "基层新填"}
+
+
+def register_review_commands(report_app: typer.Typer) -> None:
+    report_app.command("review")(review_cmd)
+    report_app.command("approve")(approve_cmd)
+    report_app.command("reject")(reject_cmd)
+    report_app.command("publish")(publish_cmd)
+
+
+@handle_errors
+def review_cmd(
+    ctx: typer.Context,
+    report_id: Annotated[str, typer.Argument(help=msg("报表编号", "report id"))],
+    as_json: Annotated[bool, typer.Option("--json", help=msg("以 JSON 输出", "print JSON"))] = False,
+) -> None:
+    """准入审核：字段来源、与已有报表重复、基层负担、建议结论。Admission review of a report.
+
+    Example: biaotong report review mz_dibao_monthly --json
+    """
+    from biaotong.review import review
+
+    result = review(workspace(ctx), report_id)
+    if as_json:
+        print_json(result.to_json())
+        return
+    c = result.counts
+    console.print(msg(f"《{result.title}》 系统生成 {c['auto']}、复用 {c['reused']}、基层新填 {c['new']}；"
+                      f"基层负担 {result.minutes_before:g} → {result.minutes_after:g} 分钟/期"
+                      f"（{result.org_units} 个{result.level}单位 × {result.minutes_per_field:g} 分钟/字段）",
+                      f"{result.title}: auto {c['auto']}, reused {c['reused']}, new {c['new']}; grassroots minutes "
+                      f"{result.minutes_before:g} → {result.minutes_after:g} per cycle"))
+    table = Table(msg("字段", "field"), msg("名称", "label"), msg("来源", "status"), msg("说明", "reason"))
+    for f in result.fields:
+        table.add_row(f.id, f.label, msg(STATUS_ZH[f.status], f.status), f.reason)
+    console.print(table)
+    for o in result.overlaps[:5]:
+        console.print(msg(f"与《{o.title}》({o.report}) 共有 {len(o.common)} 个字段（{o.share:.0%}）",
+                          f"{len(o.common)} fields in common with {o.report} ({o.share:.0%})"))
+    for r in result.reasons:
+        console.print(f"[bold]{r}[/]")
+
+
+@handle_errors
+def approve_cmd(
+    ctx: typer.Context,
+    report_id: Annotated[str, typer.Argument(help=msg("报表编号", "report id"))],
+    reason: Annotated[str, typer.Option("--reason", help=msg("审核意见", "reason"))],
+    actor: Annotated[str, typer.Option("--actor", help=msg("审核人", "reviewer"))] = "cli",
+) -> None:
+    """准入通过。Approve a report for publication.
+
+    Example: biaotong report approve mz_dibao_monthly --reason "字段均由系统生成"
+    """
+    from biaotong.review import approve
+
+    out = approve(workspace(ctx), report_id, reason, actor)
+    console.print(msg(f"报表 {report_id} 已通过准入", f"report {report_id} approved"))
+    del out
+
+
+@handle_errors
+def reject_cmd(
+    ctx: typer.Context,
+    report_id: Annotated[str, typer.Argument(help=msg("报表编号", "report id"))],
+    reason: Annotated[str, typer.Option("--reason", help=msg("退回理由", "reason"))],
+    actor: Annotated[str, typer.Option("--actor", help=msg("审核人", "reviewer"))] = "cli",
+) -> None:
+    """准入退回。Send a report back to its department.
+
+    Example: biaotong report reject mz_x --reason "90% 字段与低保月报重复"
+    """
+    from biaotong.review import reject
+
+    reject(workspace(ctx), report_id, reason, actor)
+    console.print(msg(f"报表 {report_id} 已退回", f"report {report_id} sent back"))
+
+
+@handle_errors
+def publish_cmd(
+    ctx: typer.Context,
+    report_id: Annotated[str, typer.Argument(help=msg("报表编号", "report id"))],
+    actor: Annotated[str, typer.Option("--actor", help=msg("操作人", "actor"))] = "cli",
+    as_json: Annotated[bool, typer.Option("--json", help=msg("以 JSON 输出", "print JSON"))] = False,
+) -> None:
+    """发布报表（须已通过准入）。Publish an approved report.
+
+    Example: biaotong report publish mz_dibao_monthly
+    """
+    from biaotong.review import publish
+
+    out = publish(workspace(ctx), report_id, actor)
+    if as_json:
+        print_json(out)
+        return
+    console.print(msg(f"报表 {report_id} 已发布", f"report {report_id} published"))

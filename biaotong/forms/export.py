@@ -1,0 +1,71 @@
+"""The 'template' exporter: a generated report written into the department's own workbook.
+
+Registered with biaotong.reports.export on import. Options: `ws` (a Workspace: the workbook and spec are
+read from report_specs, org names from its org tree) or `template` (bytes) with `spec` (a mapping);
+`fill_date`, `org_name`, `notes` (filler, reviewer, head, phone) are optional.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from biaotong.errors import FormError, where
+from biaotong.forms.fill import fill_from_result
+
+
+def write_template(
+    result: Any, out: Path, *, ws: Any | None = None, template: bytes | None = None,
+    spec: dict[str, Any] | None = None, fill_date: date | None = None, org_name: str | None = None,
+    notes: dict[str, str] | None = None, **_options: Any,
+) -> None:
+    if template is None or spec is None:
+        if ws is None:
+            raise FormError(
+                "按部门表样导出需要工作区或表样文件", "the template export needs a workspace or the workbook",
+                where(key=getattr(result.spec, "id", None)),
+            )
+        from biaotong.forms.store import load_template
+
+        stored_spec, stored = load_template(ws, result.spec.id)
+        spec, template = spec or stored_spec, template or stored
+    if not (spec.get("template") or {}).get("anchors", {}).get("layout"):
+        raise FormError(
+            f"报表 {result.spec.id} 不是由部门表样导入的，无法按表样导出",
+            f"report {result.spec.id} was not imported from a form; it has no template layout",
+            where(key=result.spec.id),
+        )
+    data = fill_from_result(template, spec, result, names_at=_names_at(ws, result), org_name=org_name,
+                            fill_date=fill_date, extra_notes=notes)
+    Path(out).write_bytes(data)
+
+
+def _names_at(ws: Any | None, result: Any):  # type: ignore[no-untyped-def]
+    if ws is None:
+        return None
+    on = getattr(result.period, "end", None)
+    try:
+        tree = ws.org_tree()
+    except Exception:  # no org tree in this workspace: labels come from the report rows alone
+        return None
+
+    def names_at(code: str, level: str) -> str | None:
+        try:
+            for unit in [tree.get(code, on), *tree.ancestors(code, on)]:
+                if unit.level == level:
+                    return str(unit.name)
+        except Exception:  # a code the tree does not know
+            return None
+        return None
+
+    return names_at
+
+
+def register() -> None:
+    from biaotong.reports.export import register_exporter
+
+    register_exporter("template", write_template, suffix=".xlsx")
+
+
+register()

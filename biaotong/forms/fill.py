@@ -1,0 +1,215 @@
+"""Writing a report's numbers into a copy of the department's own workbook, formatting kept.
+
+The template keeps its title, merged header, fonts, borders, widths, number formats and footers; data
+rows are written into its blank (or pre-listed) rows, more are inserted in the style of its first data
+row, and 填报单位 / 填报日期 are filled in.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from openpyxl import load_workbook
+from openpyxl.utils import column_index_from_string
+
+from biaotong.forms.model import FormLayout
+from biaotong.forms.notes import fill_text
+from biaotong.forms.rows import insert_rows
+from biaotong.forms.text import compact
+
+TOTAL_LABELS = {"合计", "总计", "全区", "全县", "全市", "全乡", "全镇", "汇总", "小计合计"}
+
+
+@dataclass
+class FillRow:
+    values: dict[str, Any]  # leaf key (column letter) -> value, already in the column's unit
+    labels: dict[str, str] = field(default_factory=dict)  # level (org/city/county/township/village) -> name
+    name: str | None = None
+    total: bool = False
+
+
+def fill_workbook(
+    template: bytes,
+    layout: FormLayout,
+    rows: Sequence[FillRow] = (),
+    *,
+    cells: dict[str, Any] | None = None,
+    notes: dict[str, str] | None = None,
+) -> bytes:
+    """A filled copy of `template`. `rows` for tables; `cells` (value cell -> value) for single-unit forms;
+    `notes` by kind: org (填报单位), date (填报日期), filler, reviewer, head, phone."""
+    wb = load_workbook(io.BytesIO(template))
+    ws = wb[layout.sheet]
+    shift = 0
+    if layout.kind == "form" and cells is not None:
+        for ref, value in cells.items():
+            if value is not None:
+                ws[ref].value = value
+    elif rows:
+        shift = _write_rows(ws, layout, list(rows))
+    if notes:
+        _write_notes(ws, layout, notes, shift)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def _write_rows(ws: Any, layout: FormLayout, rows: list[FillRow]) -> int:
+    first, last = layout.first_data_row, layout.last_template_row
+    lo, hi = layout.min_col, layout.max_col
+    placed: dict[int, FillRow] = {}
+    pending: list[FillRow] = []
+    if layout.template_labels:
+        by_label = {compact(v): r for r, v in layout.template_labels.items()}
+        for row in rows:
+            key = compact(row.name or "")
+            r = by_label.get(key)
+            if r is None and row.total:
+                r = next((rr for lab, rr in by_label.items() if lab in TOTAL_LABELS), None)
+            if r is not None and r not in placed:
+                placed[r] = row
+            else:
+                pending.append(row)
+        free = [r for r in range(first, last + 1) if r not in layout.template_labels]
+    else:
+        pending = rows
+        free = list(range(first, last + 1))
+    for r in free:
+        if not pending:
+            break
+        placed[r] = pending.pop(0)
+    extra = len(pending)
+    if extra:
+        at = max(last + 1, first)
+        style_row = first if last >= first else first - 1
+        insert_rows(ws, at, extra, style_row=style_row, min_col=lo, max_col=hi)
+        for i, row in enumerate(pending):
+            placed[at + i] = row
+    cols = [(leaf, column_index_from_string(leaf.column)) for leaf in layout.leaves]
+    label_cols = [(leaf, c) for leaf, c in cols if leaf.role == "label"]
+    index_cols = [c for leaf, c in cols if leaf.role == "index"]
+    data_cols = [(leaf.key, c) for leaf, c in cols if leaf.role == "data"]
+    n = 0
+    for r in sorted(placed):
+        row = placed[r]
+        if not row.total:
+            n += 1
+            for c in index_cols:
+                ws.cell(r, c).value = n
+        for i, (leaf, c) in enumerate(label_cols):
+            if r in layout.template_labels and c == label_cols[0][1]:
+                continue
+            if row.total:
+                if i == 0:
+                    ws.cell(r, c).value = row.name or "合计"
+                continue
+            value = row.labels.get(leaf.level or "org") or (row.name if leaf.level in (None, "org") else None)
+            if value is not None:
+                ws.cell(r, c).value = value
+        for key, c in data_cols:
+            value = row.values.get(key)
+            if value is not None:
+                ws.cell(r, c).value = value
+    return extra
+
+
+def _write_notes(ws: Any, layout: FormLayout, values: dict[str, str], shift: int) -> None:
+    done: set[str] = set()
+    for note in layout.notes:
+        if note.kind not in values or not note.value_cell:
+            continue
+        ref = _shifted(note.value_cell, layout.last_template_row, shift) if note.position == "below" else note.value_cell
+        label_ref = _shifted(note.cell, layout.last_template_row, shift) if note.position == "below" else note.cell
+        if ref in done and ref == label_ref:
+            continue
+        if ref == label_ref:
+            cell = ws[ref]
+            wanted = {k: v for k, v in values.items()}
+            cell.value = fill_text(str(cell.value or ""), wanted)
+            done.add(ref)
+        else:
+            ws[ref].value = values[note.kind]
+
+
+def _shifted(ref: str, last: int, shift: int) -> str:
+    from openpyxl.utils.cell import coordinate_from_string
+
+    col, row = coordinate_from_string(ref)
+    return f"{col}{row + shift if row > last else row}"
+
+
+# --- from a generated report (biaotong.reports.result.ReportResult) ---
+
+def rows_from_result(result: Any, anchors: dict[str, Any],
+                     names_at: Callable[[str, str], str | None] | None = None) -> list[FillRow]:
+    columns: dict[str, dict[str, Any]] = anchors.get("columns", {})
+    if result.layout == "roster":
+        by_element = {a["element"]: key for key, a in columns.items() if "element" in a}
+        out = []
+        for rec in result.records:
+            values = {by_element[k]: v for k, v in rec.items() if k in by_element}
+            labels = _labels(rec.get("org_code"), names_at)
+            out.append(FillRow(values, labels))
+        return out
+    by_field = {a["field"]: (key, a.get("scale") or 1.0) for key, a in columns.items() if "field" in a}
+    out = []
+    for row in result.rows:
+        values: dict[str, Any] = {}
+        for fid, value in row.values.items():
+            if fid in by_field:
+                key, scale = by_field[fid]
+                values[key] = _scaled(value, scale)
+        labels = _labels(row.org_code, names_at)
+        labels.setdefault(row.level, row.name)
+        labels["org"] = row.label
+        out.append(FillRow(values, labels, name=row.label if not row.is_total else "合计", total=row.is_total))
+    return out
+
+
+def cells_from_result(result: Any, anchors: dict[str, Any]) -> dict[str, Any]:
+    columns: dict[str, dict[str, Any]] = anchors.get("columns", {})
+    by_field = {a["field"]: a for a in columns.values() if "field" in a}
+    out: dict[str, Any] = {}
+    items = result.items or []
+    if not items and result.rows:  # a single-unit form generated as one aggregate row
+        items = [{"id": k, "value": v} for k, v in result.rows[0].values.items()]
+    for it in items:
+        a = by_field.get(it["id"])
+        if a and a.get("cell"):
+            out[a["cell"]] = _scaled(it.get("value"), a.get("scale") or 1.0)
+    return out
+
+
+def _labels(code: str | None, names_at: Callable[[str, str], str | None] | None) -> dict[str, str]:
+    if not code or names_at is None:
+        return {}
+    out = {}
+    for level in ("province", "city", "county", "township", "village"):
+        name = names_at(code, level)
+        if name:
+            out[level] = name
+    return out
+
+
+def _scaled(value: Any, scale: float) -> Any:
+    if scale == 1.0 or not isinstance(value, int | float) or isinstance(value, bool):
+        return value
+    return round(value * scale, 4)
+
+
+def fill_from_result(
+    template: bytes, spec: dict[str, Any], result: Any, *,
+    names_at: Callable[[str, str], str | None] | None = None, org_name: str | None = None,
+    fill_date: date | None = None, extra_notes: dict[str, str] | None = None,
+) -> bytes:
+    anchors = (spec.get("template") or {}).get("anchors") or {}
+    layout = FormLayout.from_json(anchors["layout"])
+    notes = {"org": org_name or getattr(result, "org_name", "") or "",
+             "date": (fill_date or date.today()).strftime("%Y年%m月%d日"), **(extra_notes or {})}
+    if layout.kind == "form":
+        return fill_workbook(template, layout, cells=cells_from_result(result, anchors), notes=notes)
+    return fill_workbook(template, layout, rows_from_result(result, anchors, names_at), notes=notes)

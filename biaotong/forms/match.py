@@ -1,0 +1,434 @@
+"""Proposing, for each leaf column of a form, what fills it: an indicator, a data element (rosters), a
+synthesised expression (an indicator plus an age or sex filter), `collected`, or unmapped.
+
+Offline and deterministic: jieba tokens, fuzzy ratios, the header path as context (“其中：女” under
+“户籍人口”; “户数” under “低保”), the title's topic, age/sex patterns, and unit families. An optional
+OpenAI-compatible model may re-rank the candidates afterwards (biaotong.forms.llm).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+from biaotong.forms.model import FormLayout, LeafColumn
+from biaotong.forms.patterns import AgeRange, find_age, find_sex, fit_siblings, strip_age, strip_sex
+from biaotong.forms.similarity import add_words, normalise, similarity
+from biaotong.forms.text import compact, split_units, strip_prefix
+from biaotong.forms.units import compatible, scale, term_unit
+from biaotong.forms.vocab import Term, Vocabulary
+
+ProposalKind = Literal["indicator", "element", "expression", "collected", "unmapped", "label", "index"]
+
+ACCEPT = 0.72  # a direct match at least this good is proposed as is
+BASE_ACCEPT = 0.66  # a base indicator this good may take an age/sex filter
+ROSTER_ACCEPT = 0.70
+_SEX_WORDS = re.compile(r"其中|性别|女性|男性|妇女|女|男")
+_PLAIN = {"", "人数", "人口", "人口数", "人", "老人", "老年人", "老年人数", "老年人口", "数", "人员", "人员数",
+          "中人数", "其中"}
+_GENERIC = {"人数", "户数", "数", "数量", "金额", "人", "户", "合计", "小计", "总数", "总计", "人次", "个数", "次数"}
+_GROUP_NOISE = re.compile(r"^按.{1,8}(?:划分|分组|分类|分)$|^其中$|^(?:基本)?情况$|^分类$|^类别$|^性别$|^年龄(?:段|构成)?$")
+# a cause or scope in the header that a term lacks makes it a different number (因灾死亡 ≠ 死亡)
+_SCOPE = ("因灾", "因旱", "受灾", "灾后", "倒塌", "损坏", "受损", "受淹", "紧急", "转移安置")
+_TITLE_NOISE = re.compile(
+    r"\d{2,4}\s*年|\d{1,2}\s*月|第?[一二三四1-4]季度|上半年|下半年|年度|月度|季度|[（(][^）)]*[)）]"
+    r"|综合统计表|统计表|情况表|汇总表|报表|一览表|花名册|名册|名单|台账|明细表|登记表|信息表|调查表|表$"
+    r"|综合|统计|汇总|情况|管理|工作|服务|市级|县级|乡镇|全市|全县|全区|城市|农村|城乡|\{.*?\}"
+)
+
+
+@dataclass
+class Candidate:
+    kind: str  # indicator | element | expression | collected
+    id: str
+    name: str
+    score: float
+    expression: dict[str, Any] | None = None
+    reason: str = ""
+
+
+@dataclass
+class Proposal:
+    key: str
+    column: str
+    title: str
+    name: str
+    unit: str | None
+    kind: ProposalKind
+    target: str | None = None  # indicator id, entity.code, or the base indicator of an expression
+    expression: dict[str, Any] | None = None
+    confidence: float = 0.0
+    candidates: list[Candidate] = field(default_factory=list)
+    scale: float = 1.0
+    reason: str = ""
+    level: str | None = None
+    cell: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["confidence"] = round(self.confidence, 3)
+        for c in data["candidates"]:
+            c["score"] = round(c["score"], 3)
+        return data
+
+
+@dataclass(frozen=True)
+class _Variant:
+    text: str  # normalised
+    rest: str  # normalised, with the age and sex parts removed
+    age: AgeRange | None
+    sex: str | None
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    term: Term
+    variants: tuple[_Variant, ...]
+    unit: str | None
+
+    @property
+    def texts(self) -> tuple[str, ...]:
+        return tuple(v.text for v in self.variants)
+
+    @property
+    def plain(self) -> tuple[str, ...]:
+        """Names that carry no age or sex of their own."""
+        return tuple(v.text for v in self.variants if v.age is None and v.sex is None)
+
+
+@dataclass
+class _Query:
+    texts: list[tuple[str, float]]  # normalised text, weight
+    base_texts: list[tuple[str, float]]  # without the age/sex part, for a base indicator
+    age: AgeRange | None
+    sex: str | None
+    unit: str | None
+    name: str = ""  # the leaf's own words, normalised ("" when generic: 合计, 人数)
+
+
+class Matcher:
+    def __init__(self, vocab: Vocabulary, *, reranker: Any | None = None) -> None:
+        self.vocab = vocab
+        self.reranker = reranker
+        add_words([*vocab.words(), "周岁", "以上", "以下", "户数", "人数", "签约数"])
+        self._indicators = [self._prepare(t) for t in vocab.indicators]
+        self._elements = [self._prepare(t) for t in vocab.elements]
+
+    @staticmethod
+    def _prepare(term: Term) -> _Prepared:
+        variants: list[_Variant] = []
+        for raw in term.texts:
+            t = compact(raw)
+            age = find_age(t)
+            sex = _term_sex(t)
+            rest = normalise(_SEX_WORDS.sub("", strip_age(t, age)) if sex else strip_age(t, age))
+            variants.append(_Variant(normalise(t), rest, age, sex))
+        return _Prepared(term, tuple(variants), term_unit(term.unit, term.entity, term.expression))
+
+    # --- public ---
+
+    def match(self, layout: FormLayout) -> list[Proposal]:
+        topic = topic_of(layout.title)
+        data = [leaf for leaf in layout.leaves if leaf.role == "data"]
+        ages = fit_siblings([find_age(leaf.name) for leaf in data])
+        age_of = {leaf.key: a for leaf, a in zip(data, ages, strict=True)}
+        entity = self._roster_entity(layout) if layout.kind == "roster" else None
+        out: list[Proposal] = []
+        for leaf in layout.leaves:
+            if leaf.role in ("label", "index"):
+                out.append(self._fixed(leaf))
+                continue
+            unit = leaf.unit or _default_unit(leaf, layout.default_units)
+            if entity is not None:
+                out.append(self._match_roster(leaf, entity))
+            else:
+                out.append(self._match_aggregate(leaf, unit, topic, age_of.get(leaf.key)))
+        if self.reranker is not None:
+            out = self.reranker.rerank(layout, out)
+        return out
+
+    # --- rosters: columns are data elements of one entity ---
+
+    def _roster_entity(self, layout: FormLayout) -> str:
+        totals: dict[str, float] = {}
+        for leaf in layout.data_columns:
+            q = normalise(compact(leaf.name))
+            best: dict[str, float] = {}
+            for p in self._elements:
+                s = max(similarity(q, t) for t in p.texts)
+                ent = p.term.entity or ""
+                best[ent] = max(best.get(ent, 0.0), s)
+            for ent, s in best.items():
+                if s >= ROSTER_ACCEPT:
+                    totals[ent] = totals.get(ent, 0.0) + s
+        if not totals:
+            return "resident"
+        # people first: a roster of residents often carries a few household columns
+        totals["resident"] = totals.get("resident", 0.0) * 1.2
+        return max(totals, key=lambda e: totals[e])
+
+    def _match_roster(self, leaf: LeafColumn, entity: str) -> Proposal:
+        q = normalise(compact(leaf.name))
+        parents = [normalise(compact(strip_prefix(split_units(p)[0]))) for p in leaf.path[:-1]]
+        queries = [(q, 1.0)] + [(p + q, 0.97) for p in parents[-1:] if p]
+        scored: list[Candidate] = []
+        for p in self._elements:
+            if p.term.entity != entity:
+                continue
+            s = max(w * similarity(qq, t) for qq, w in queries for t in p.texts)
+            scored.append(Candidate("element", p.term.id, p.term.name, s, None, "目录数据元"))
+        scored.sort(key=lambda c: -c.score)
+        prop = _base(leaf, leaf.unit)
+        other = max(
+            ((max(similarity(q, t) for t in p.texts), p) for p in self._elements if p.term.entity != entity),
+            key=lambda x: x[0], default=(0.0, None),
+        )
+        if other[1] is not None and other[0] >= ROSTER_ACCEPT and other[0] > (scored[0].score if scored else 0):
+            t = other[1].term
+            prop.reason = f"该列是「{t.entity}」主体的数据元 {t.id}（{t.name}），与名册主体 {entity} 不同，请手工处理"
+            prop.confidence = scored[0].score if scored else 0.0
+            prop.candidates = [Candidate("element", t.id, t.name, other[0], None, "其他主体"), *scored[:2]]
+            return prop
+        if scored and scored[0].score >= ROSTER_ACCEPT:
+            top = scored[0]
+            term = self.vocab.term(top.id)
+            prop.kind = "collected" if term and term.collected else "element"
+            prop.target, prop.confidence = top.id, top.score
+            prop.reason = f"与数据元「{top.name}」相符"
+        else:
+            prop.reason = "未找到对应数据元，请手工指定或标为基层采集"
+            prop.confidence = scored[0].score if scored else 0.0
+        prop.candidates = scored[1:4] if prop.kind != "unmapped" else scored[:3]
+        return prop
+
+    # --- aggregate tables and single-unit forms: columns are indicators ---
+
+    def _query(self, leaf: LeafColumn, unit: str | None, topic: str, age: AgeRange | None) -> _Query:
+        name = compact(leaf.name)
+        parents = [compact(strip_prefix(split_units(p)[0])) for p in leaf.path[:-1]]
+        parents = [p for p in parents if p and not _GROUP_NOISE.match(p)]
+        sex = find_sex(name)
+        core = strip_age(name, age) if age else name
+        if sex:
+            core = _SEX_WORDS.sub("", strip_sex(core))
+        if sex and core in ("女", "男", "女性", "男性"):
+            core = ""
+        texts: list[tuple[str, float]] = []
+        base: list[tuple[str, float]] = []
+
+        def add(bucket: list[tuple[str, float]], text: str, w: float) -> None:
+            t = normalise(text)
+            if t and all(t != x for x, _ in bucket):
+                bucket.append((t, w))
+
+        add(texts, name, 0.92 if (topic or parents) and len(name) <= 6 and not age and not sex else 1.0)
+        if core:
+            add(base, core, 1.0)
+        for i in range(1, len(parents) + 1):
+            ctx = "".join(parents[-i:])
+            w = 1.0 if i == 1 else 0.97
+            add(texts, _join(ctx, name), w)
+            add(base, _join(ctx, core) if core else ctx, w * (1.0 if core else 0.98))
+        if topic:
+            add(texts, _join(topic, name), 0.93)
+            for p in parents[-1:]:
+                add(texts, _join(topic, _join(p, name)), 0.92)
+                add(base, _join(topic, _join(p, core)) if core else _join(topic, p), 0.9)
+            add(base, _join(topic, core) if core else topic, 0.9)
+        if not parents and not core and not topic:
+            base = []
+        own = "" if name in _GENERIC else normalise(name)
+        return _Query(texts, base, age, sex, unit, own)
+
+    def _score(self, p: _Prepared, texts: list[tuple[str, float]], unit: str | None,
+               names: tuple[str, ...] | None = None, own: str = "") -> float:
+        names = p.plain if names is None else names
+        s = max((w * similarity(q, t) for q, w in texts for t in names), default=0.0)
+        if own and max((_cover(own, t) for t in names), default=0.0) < 0.5:
+            s *= 0.6  # the match came from the context alone: the column's own words are not in the term
+        if texts and any(w in texts[0][0] and not any(w in t for t in names) for w in _SCOPE):
+            s *= 0.8
+        ok = compatible(unit, p.unit)
+        if ok is False:
+            s *= 0.7
+        elif ok is True and unit == p.unit:
+            s = min(s + 0.02, 1.0)
+        return s
+
+    def _best_base(self, q: _Query, unit: str | None) -> tuple[float, _Prepared] | None:
+        """The population a filtered column is a part of: a count indicator named without age or sex."""
+        best: tuple[float, _Prepared] | None = None
+        for p in self._indicators:
+            expr = p.term.expression or {}
+            if expr.get("agg") not in ("count", "count_distinct") or expr.get("date") or not p.plain:
+                continue
+            s = self._score(p, q.base_texts, unit)
+            if best is None or s > best[0]:
+                best = (s, p)
+        return best
+
+    def _filtered_score(self, p: _Prepared, q: _Query, unit: str | None, plain_ctx: bool) -> float:
+        """A column with an age/sex (60周岁以上, 其中：女) against a term naming the same age/sex."""
+        best = 0.0
+        exact = q.texts[0][0] if q.texts else ""
+        for v in p.variants:
+            if v.text == exact and (plain_ctx or v.rest not in _PLAIN):
+                return 1.0
+            if (v.age is None and v.sex is None) or v.sex != q.sex:
+                continue
+            if (v.age is None) != (q.age is None) or (q.age is not None and not q.age.same(v.age)):
+                continue
+            if v.rest in _PLAIN:
+                s = 0.9 if plain_ctx else 0.55
+            else:
+                c = max((w * similarity(t, v.rest) for t, w in q.base_texts), default=0.0)
+                s = 0.75 + 0.25 * c if c >= 0.6 else 0.9 * c
+            best = max(best, s)
+        ok = compatible(unit, p.unit)
+        return best * 0.7 if ok is False else best
+
+    def _match_aggregate(self, leaf: LeafColumn, unit: str | None, topic: str, age: AgeRange | None) -> Proposal:
+        q = self._query(leaf, unit, topic, age)
+        pool = self._indicators + [p for p in self._elements if p.term.entity == "village"]
+        filtered = bool(q.age or q.sex)
+        base = self._best_base(q, unit) if filtered else None
+        base_filter = (base[1].term.expression or {}).get("filter") if base else None
+        plain_ctx = base is None or base[0] < BASE_ACCEPT or not base_filter or (
+            q.age is not None and q.sex is None and _age_only(base_filter)
+        )
+        direct: list[tuple[float, _Prepared]] = []
+        for p in pool:
+            s = self._filtered_score(p, q, unit, plain_ctx) if filtered else self._score(p, q.texts, unit, own=q.name)
+            direct.append((s, p))
+        direct.sort(key=lambda x: -x[0])
+        prop = _base(leaf, unit)
+        cands = [self._candidate(p, s, unit) for s, p in direct[:5]]
+        if direct and direct[0][0] >= ACCEPT:
+            s, p = direct[0]
+            self._accept(prop, p, s, unit, leaf)
+            prop.candidates = cands[1:4]
+            return prop
+        if filtered:
+            synth = self._synthesise(q, base)
+            if synth is not None:
+                s, p, expr, why = synth
+                prop.kind, prop.target, prop.expression, prop.confidence = "expression", p.term.id, expr, s
+                prop.reason = why
+                prop.candidates = cands[:3]
+                return prop
+        prop.reason = "未找到足够相似的指标，请手工指定、标为基层采集，或补充指标库别名"
+        prop.confidence = direct[0][0] if direct else 0.0
+        prop.candidates = cands[:3]
+        return prop
+
+    def _synthesise(
+        self, q: _Query, base: tuple[float, _Prepared] | None
+    ) -> tuple[float, _Prepared, dict[str, Any], str] | None:
+        if base is None or base[0] < BASE_ACCEPT:
+            # an age bucket with no named population: count residents
+            plain = next((p for p in self._indicators if p.term.expression == {"agg": "count", "entity": "resident"}),
+                         None)
+            if plain is None or q.unit not in (None, "人"):
+                return None
+            base = (0.7, plain)
+        s, p = base
+        expr = dict(p.term.expression or {})
+        if p.term.entity and "entity" not in expr:
+            expr["entity"] = p.term.entity
+        extra = []
+        if q.age:
+            extra.append(q.age.filter() or "age >= 0")
+        if q.sex:
+            extra.append(f"sex = '{q.sex}'")
+        added = " and ".join(extra)
+        expr["filter"] = f"({expr['filter']}) and {added}" if expr.get("filter") else added
+        why = f"以指标「{p.term.name}」为基础，加筛选条件：{added}"
+        return s * 0.97, p, expr, why
+
+    def _accept(self, prop: Proposal, p: _Prepared, s: float, unit: str | None, leaf: LeafColumn) -> None:
+        t = p.term
+        prop.confidence = s
+        prop.scale = scale(unit, p.unit)
+        if t.kind == "indicator":
+            prop.kind = "collected" if t.collected else "indicator"
+            prop.target = t.id
+            prop.reason = f"与指标「{t.name}」相符"
+        elif t.collected:
+            prop.kind, prop.target = "collected", t.id
+            prop.expression = {"collected": t.code}
+            prop.reason = f"数据元「{t.name}」无系统来源，需基层采集（一次填报、多表复用）"
+        else:
+            prop.kind, prop.target = "element", t.id
+            prop.expression = {"agg": "sum", "entity": t.entity, "of": t.code}
+            prop.reason = f"与数据元「{t.name}」相符"
+        if prop.scale != 1.0:
+            prop.reason += f"（单位 {p.unit} → {unit}，乘以 {prop.scale:g}）"
+
+    def _candidate(self, p: _Prepared, s: float, unit: str | None) -> Candidate:
+        t = p.term
+        kind = "collected" if t.collected else ("indicator" if t.kind == "indicator" else "element")
+        return Candidate(kind, t.id, t.name, s, None, f"单位 {p.unit or '—'}")
+
+    @staticmethod
+    def _fixed(leaf: LeafColumn) -> Proposal:
+        prop = _base(leaf, leaf.unit)
+        prop.kind = leaf.role  # type: ignore[assignment]
+        prop.confidence = 1.0
+        prop.level = leaf.level
+        prop.reason = "序号列，按行编号" if leaf.role == "index" else f"行标签列（{leaf.level}）：填写行政区划名称"
+        return prop
+
+
+def _base(leaf: LeafColumn, unit: str | None) -> Proposal:
+    return Proposal(leaf.key, leaf.column, leaf.title, leaf.name, unit, "unmapped", level=leaf.level, cell=leaf.cell)
+
+
+def _cover(own: str, text: str) -> float:
+    """Share of the column's own characters found in a term's name."""
+    return sum(ch in text for ch in own) / len(own) if own else 1.0
+
+
+def _age_only(filter_: str | None) -> bool:
+    """No filter, or one on age alone (the base population is everyone, or an age group of everyone)."""
+    return not filter_ or bool(re.fullmatch(r"(?:\s|age|and|or|[<>=()\d])+", filter_))
+
+
+def _term_sex(text: str) -> str | None:
+    if re.search(r"女性|妇女|性别女|其中女|^女$|女$", text):
+        return "女"
+    if re.search(r"男性|性别男|其中男|^男$|男$", text):
+        return "男"
+    return None
+
+
+def _join(context: str, name: str) -> str:
+    """'低保' + '户数' = '低保户数'; '集中供养人数' + '人数' = '集中供养人数'."""
+    if not name:
+        return context
+    if name in _GENERIC and context.endswith(name):
+        return context
+    if name in _GENERIC and context.endswith(("人", "户")) and name.startswith(("人", "户")):
+        return context + name[1:] if len(name) > 1 else context
+    return context + name
+
+
+def topic_of(title: str | None) -> str:
+    """'2021年7月城市低保对象综合统计表' -> '低保对象'."""
+    if not title:
+        return ""
+    t = _TITLE_NOISE.sub("", compact(title))
+    t = re.sub(r"(?:对象|人员|情况)+$", "", t)
+    return t if 2 <= len(t) <= 12 else ""
+
+
+def _default_unit(leaf: LeafColumn, units: list[str]) -> str | None:
+    """The unit of a column without its own note, from a 单位：人、元 line: money units go to money columns."""
+    if not units:
+        return None
+    money = bool(re.search(r"金|资金|支出|补助|补贴|标准|收入|费|款|元|损失|产值|投资", leaf.name)) and not re.search(
+        r"(?:人数|户数|人次|个数|数量|人|户)$", leaf.name)
+    for u in units:
+        if (u in ("元", "万元", "亿元", "千元")) == money:
+            return u
+    return None

@@ -1,0 +1,107 @@
+"""Saving a form-backed report (spec + the original workbook) and confirmed aliases in the metadata store."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import Connection
+
+from biaotong.errors import FormError, ReportError, where
+from biaotong.forms.match import Proposal
+from biaotong.forms.vocab import Vocabulary
+from biaotong.store.schema import indicator_aliases, report_specs
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _record(conn: Connection, action: str, actor: str, obj: str, hashes: dict[str, str], detail: dict[str, Any]) -> None:
+    from biaotong.ledger.events import Event
+    from biaotong.ledger.log import record
+
+    record(conn, Event(action=action, actor=actor, object=obj, hashes=hashes, detail=detail))
+
+
+def save_report(ws: Any, spec: dict[str, Any], template: bytes, *, actor: str = "cli") -> str:
+    """Validate the spec with the reports package, then insert or replace it with its workbook (status draft).
+    A published or approved report cannot be overwritten: it must go through review again under a new id."""
+    from biaotong.reports.spec import parse_spec
+
+    parsed = parse_spec(spec, file=spec.get("source_form"))
+    data = parsed.to_json()
+    digest = parsed.sha256
+    now = _now()
+    with ws.engine.begin() as conn:
+        row = conn.execute(sa.select(report_specs.c.status).where(report_specs.c.id == parsed.id)).first()
+        if row is not None and row.status in ("approved", "published"):
+            raise ReportError(
+                f"报表 {parsed.id} 已{'发布' if row.status == 'published' else '通过准入'}，不能覆盖；请换一个编号",
+                f"report {parsed.id} is {row.status} and cannot be overwritten; use a new id",
+                where(key=parsed.id),
+            )
+        values = {
+            "title": parsed.title, "department": parsed.department, "layout": parsed.layout,
+            "period_type": parsed.period_type, "spec": data, "spec_sha256": digest, "template": template,
+            "status": "draft", "updated_at": now,
+        }
+        if row is None:
+            conn.execute(sa.insert(report_specs).values(id=parsed.id, created_at=now, **values))
+        else:
+            conn.execute(sa.update(report_specs).where(report_specs.c.id == parsed.id).values(**values))
+        _record(conn, "report.register", actor, f"report:{parsed.id}",
+                {"spec_sha256": digest, "template_sha256": hashlib.sha256(template).hexdigest()},
+                {"layout": parsed.layout, "fields": len(parsed.fields), "from": "template"})
+    return parsed.id
+
+
+def load_template(ws: Any, report_id: str) -> tuple[dict[str, Any], bytes]:
+    with ws.engine.connect() as conn:
+        row = conn.execute(
+            sa.select(report_specs.c.spec, report_specs.c.template).where(report_specs.c.id == report_id)
+        ).first()
+    if row is None:
+        raise ReportError(f"没有报表 {report_id}", f"no report {report_id}", where(key=report_id))
+    if row.template is None:
+        raise FormError(f"报表 {report_id} 没有保存部门表样", f"report {report_id} has no stored workbook",
+                        where(key=report_id))
+    spec = row.spec if isinstance(row.spec, dict) else json.loads(row.spec)
+    return spec, bytes(row.template)
+
+
+def new_aliases(proposals: list[Proposal], vocab: Vocabulary) -> dict[str, str]:
+    """Header wording -> indicator for the mapped columns whose wording the library does not know yet."""
+    from biaotong.forms.similarity import normalise
+
+    out: dict[str, str] = {}
+    for p in proposals:
+        if p.kind not in ("indicator", "collected") or not p.target or not (2 <= len(p.name) <= 200):
+            continue
+        term = vocab.term(p.target)
+        if term is None or term.kind != "indicator":
+            continue
+        if normalise(p.name) not in {normalise(t) for t in term.texts}:
+            out[p.name] = p.target
+    return out
+
+
+def add_aliases(ws: Any, aliases: dict[str, str], *, actor: str = "cli") -> int:
+    """Remember wordings so the next department's form matches directly; existing aliases are kept."""
+    if not aliases:
+        return 0
+    added = 0
+    with ws.engine.begin() as conn:
+        existing = {r.alias for r in conn.execute(sa.select(indicator_aliases.c.alias))}
+        for alias, indicator in aliases.items():
+            if alias in existing:
+                continue
+            conn.execute(sa.insert(indicator_aliases).values(alias=alias, indicator=indicator, added_by=actor,
+                                                             created_at=_now()))
+            added += 1
+        if added:
+            _record(conn, "catalog.change", actor, "indicator_aliases", {}, {"added": added})
+    return added

@@ -1,0 +1,72 @@
+"""Aggregate values of one report for one period: one query per entity over the one table, every org level
+computed in that query (GROUPING SETS over the org mapping), ratios and changes derived afterwards."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import duckdb
+
+from biaotong.expr import FieldExpr, compile_fields, derive, entities_of, previous_needs
+from biaotong.expr.compile import CompiledQuery
+from biaotong.reports.orgmap import OrgPlan
+from biaotong.reports.resolve import DEFAULT_ENTITY
+
+Values = dict[str, dict[str, Any]]  # org code → field → value
+
+
+@dataclass
+class Computed:
+    values: Values = field(default_factory=dict)
+    queries: dict[str, CompiledQuery] = field(default_factory=dict)
+    zero: dict[str, Any] = field(default_factory=dict)  # what a unit without any row gets
+
+    def of(self, code: str) -> dict[str, Any]:
+        return {**self.zero, **self.values.get(code, {})}
+
+
+def data_org_codes(con: duckdb.DuckDBPyConnection, entities: list[str]) -> list[str]:
+    parts = " UNION ".join(f'SELECT DISTINCT org_code FROM "{e}"' for e in entities)
+    return [r[0] for r in con.execute(parts).fetchall() if r[0] is not None]
+
+
+def compute(
+    con: duckdb.DuckDBPyConnection, fields: Mapping[str, FieldExpr], plan: OrgPlan, catalog: Any,
+    start: date, end: date, *, report_id: str,
+) -> Computed:
+    """Aggregate/collected fields at every level of `plan`, one query per entity."""
+    out = Computed()
+    plan.register(con)
+    wanted = {lv: set() for lv in plan.levels}
+    for fid, f in fields.items():
+        if f.kind == "aggregate":
+            out.zero[fid] = 0 if f.agg in ("count", "count_distinct", "sum") else None
+        elif f.kind == "collected":
+            out.zero[fid] = None
+    for entity in entities_of(fields, DEFAULT_ENTITY):
+        q = compile_fields(fields, entity, catalog, start, end, report_id=report_id, org_rollup=plan.rollup())
+        out.queries[entity] = q
+        cur = con.execute(q.sql(pretty=False))
+        names = [d[0] for d in cur.description]
+        for row in cur.fetchall():
+            rec = dict(zip(names, row, strict=True))
+            level = plan.level_name(rec.pop("org_level"))
+            code = rec.pop("org_code")
+            if level is None or code is None or level not in wanted:
+                continue
+            out.values.setdefault(code, {}).update(rec)
+    return out
+
+
+def derive_all(
+    fields: Mapping[str, FieldExpr], now: Computed, before: Computed | None, codes: list[str]
+) -> Values:
+    """Every field (ratios, previous, change included) for each code."""
+    needs_prev = bool(previous_needs(fields))
+    return {
+        code: derive(fields, now.of(code), before.of(code) if (before is not None and needs_prev) else None)
+        for code in codes
+    }

@@ -1,0 +1,185 @@
+"""generate(ws, report_id, period, org_code): a report as of the period end, in any of the three layouts.
+
+Aggregate: the one table registered as of the period end; all fields of one entity in ONE query whose
+GROUPING SETS give every org level (rows, subtotals, grand total) exactly, even for distinct counts and
+averages; ratios / previous / change derived afterwards, the previous period from the one table as of its
+own end. Roster: the entities matching the filter, masked for the caller's role. Form: one unit's values.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from biaotong.expr import previous_needs
+from biaotong.i18n import msg
+from biaotong.reports.aggregate import compute, data_org_codes, derive_all
+from biaotong.reports.context import Engine, all_specs, get_spec
+from biaotong.reports.mask import normalize_role
+from biaotong.reports.orgmap import OrgPlan, layout_rows, plan_orgs
+from biaotong.reports.period import Period
+from biaotong.reports.resolve import DEFAULT_ENTITY, Resolved, resolve
+from biaotong.reports.result import ReportResult, Row
+from biaotong.reports.roster import fetch_roster
+from biaotong.reports.spec import ReportSpec
+
+if TYPE_CHECKING:
+    from biaotong.workspace import Workspace
+
+
+def _period(period: Period | str, spec: ReportSpec) -> Period:
+    return period if isinstance(period, Period) else Period.parse(period, spec.period_type)
+
+
+def generate(
+    ws: Workspace, report_id: str | ReportSpec, period: Period | str, org_code: str, *,
+    level: str | None = None, role: str | None = None, engine: Engine | None = None,
+) -> ReportResult:
+    spec = report_id if isinstance(report_id, ReportSpec) else get_spec(ws, report_id)
+    per = _period(period, spec)
+    role_ = normalize_role(role)
+    own = engine is None
+    eng = engine or Engine(ws)
+    try:
+        if spec.layout == "roster":
+            return _roster(eng, spec, per, org_code, role_)
+        return _aggregate(eng, spec, per, org_code, level, role_)
+    finally:
+        if own:
+            eng.close()
+
+
+def _entities(res: Resolved) -> list[str]:
+    from biaotong.expr import entities_of
+
+    return entities_of(res.fields, DEFAULT_ENTITY)
+
+
+def _plan(eng: Engine, con: Any, entities: list[str], per: Period, org_code: str, level: str | None) -> OrgPlan:
+    return plan_orgs(eng.tree, org_code, level, per.end, data_org_codes(con, entities))
+
+
+def _aggregate(
+    eng: Engine, spec: ReportSpec, per: Period, org_code: str, level: str | None, role: str
+) -> ReportResult:
+    res = resolve(spec, eng.library)
+    entities = _entities(res)
+    con, snaps = eng.connection(per.end)
+    row_level = None if spec.layout == "form" else (level or spec.level)
+    plan = _plan(eng, con, entities, per, org_code, row_level)
+    now = compute(con, res.fields, plan, eng.catalog, per.start, per.end, report_id=spec.id)
+    before = None
+    prev_fields = previous_needs(res.fields)
+    if prev_fields:
+        prev = per.previous()
+        pcon, psnaps = eng.connection(prev.end)
+        # The previous period's data, placed in this period's rows (merged units roll into successors).
+        pplan = plan_orgs(eng.tree, org_code, row_level, per.end, data_org_codes(pcon, entities))
+        before = compute(pcon, prev_fields, pplan, eng.catalog, prev.start, prev.end, report_id=spec.id)
+        snaps = snaps + [{**s, "period": "previous"} for s in psnaps]
+    layout = layout_rows(eng.tree, plan)
+    codes = [u.code for u, _, _ in layout]
+    values = derive_all(res.fields, now, before, codes)
+    result = ReportResult(
+        spec=spec, period=per, org_code=plan.unit.code, org_name=plan.unit.name, columns=res.columns(),
+        level=plan.level, role=role, snapshots=snaps, generated_at=datetime.now(UTC),
+        sql={e: q.sql() for e, q in now.queries.items()},
+    )
+    shown = res.shown
+    for unit, depth, is_sub in layout:
+        vals = {fid: _tidy(values[unit.code].get(fid)) for fid in shown}
+        result.rows.append(Row(
+            org_code=unit.code, name=unit.name, level=unit.level, values=vals, is_subtotal=is_sub and depth > 0,
+            is_total=depth == 0, depth=depth, parent=unit.parent,
+        ))
+    if spec.layout == "form":
+        total = result.rows[0].values
+        result.items = [
+            {"id": c.id, "label": c.label, "unit": c.unit, "group": list(c.group), "value": total.get(c.id)}
+            for c in result.columns
+        ]
+        result.rows = []
+    _warn(result, res, now, plan)
+    return result
+
+
+def _tidy(v: Any) -> Any:
+    if isinstance(v, float):
+        return round(v, 4) if v != int(v) else (int(v) if abs(v) < 2**53 else v)
+    return v
+
+
+def _warn(result: ReportResult, res: Resolved, now: Any, plan: OrgPlan) -> None:
+    for q in now.queries.values():
+        for fid, meta in q.fields.items():
+            if meta.missing and fid in res.shown:
+                result.warnings.append(msg(
+                    f"字段 {fid} 为基层采集项，尚未采集，暂为空", f"field {fid} is collected from the grassroots and not yet filled"
+                ))
+    if plan.unplaced:
+        result.warnings.append(msg(
+            f"{len(plan.unplaced)} 个数据中的区划代码在报告期末无法归入所选单位的行：{', '.join(plan.unplaced[:5])}",
+            f"{len(plan.unplaced)} org codes in the data cannot be placed in a row at the period end: "
+            f"{', '.join(plan.unplaced[:5])}",
+        ))
+    fallback = [s for s in result.snapshots if s.get("fallback")]
+    if fallback:
+        result.warnings.append(msg(
+            "部分数据源在报告期末尚无快照，已使用其最早快照（以数据自带日期判断）："
+            + "、".join(sorted({s["source"] for s in fallback})),
+            "some sources had no snapshot by the period end; their earliest one is used (judged by the data's own "
+            "dates): " + ", ".join(sorted({s["source"] for s in fallback})),
+        ))
+
+
+def _roster(eng: Engine, spec: ReportSpec, per: Period, org_code: str, role: str) -> ReportResult:
+    assert spec.roster is not None
+    con, snaps = eng.connection(per.end)
+    plan = plan_orgs(eng.tree, org_code, "village", per.end, data_org_codes(con, [spec.roster.entity]))
+    columns, records, sql = fetch_roster(con, spec, eng.catalog, eng.tree, plan, per.start, per.end, role)
+    return ReportResult(
+        spec=spec, period=per, org_code=plan.unit.code, org_name=plan.unit.name, columns=columns,
+        records=records, level="village", role=role,
+        snapshots=[s for s in snaps if s.get("entity") == spec.roster.entity], sql={spec.roster.entity: sql},
+        generated_at=datetime.now(UTC),
+    )
+
+
+def generate_all(
+    ws: Workspace, period: Period | str, org_code: str, out_dir: Path | str, *, fmt: str = "xlsx",
+    role: str | None = None, report_ids: list[str] | None = None,
+) -> list[Path]:
+    """Every report whose period type fits `period` (all of them, for an explicit date range or when the
+    period text fits no type), written to out_dir/<id><suffix>. Returns the files written."""
+    from biaotong.reports.export import export, suffix
+
+    specs = all_specs(ws)
+    chosen = [specs[i] for i in report_ids] if report_ids else list(specs.values())
+    out = Path(out_dir)
+    written: list[Path] = []
+    eng = Engine(ws)
+    try:
+        for spec in chosen:
+            per = period if isinstance(period, Period) else _fit(period, spec)
+            result = generate(ws, spec, per, org_code, role=role, engine=eng)
+            written.append(export(result, fmt, out / f"{spec.id}{suffix(fmt)}"))
+    finally:
+        eng.close()
+    return written
+
+
+def _fit(text: str, spec: ReportSpec) -> Period:
+    """The period to use for `spec` when one text is given for all reports: as written, or the period of
+    the spec's type that contains its end (e.g. 2025-06 → 2025Q2 for a quarterly report)."""
+    p = Period.parse(text)
+    if p.kind in (spec.period_type, "adhoc") or spec.period_type == "adhoc":
+        return p
+    end = p.end
+    code = {
+        "month": f"{end.year}-{end.month:02d}",
+        "quarter": f"{end.year}Q{(end.month - 1) // 3 + 1}",
+        "half_year": f"{end.year}H{1 if end.month <= 6 else 2}",
+        "year": str(end.year),
+    }[spec.period_type]
+    return Period.parse(code, spec.period_type)

@@ -1,0 +1,63 @@
+"""Masking personal data by sensitivity and the caller's role (public < staff < cleared)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from biaotong.catalog.model import SENSITIVITY_ORDER, DataElement
+from biaotong.errors import ReportError, where
+
+ROLES = ("public", "staff", "cleared")
+# The highest sensitivity each role reads in clear.
+CLEARANCE = {"public": "internal", "staff": "personal", "cleared": "sensitive"}
+
+
+def normalize_role(role: str | None) -> str:
+    r = (role or "public").lower()
+    if r not in ROLES:
+        raise ReportError(f"未知的角色：{role}（可用：{', '.join(ROLES)}）", f"unknown role: {role} (use {', '.join(ROLES)})",
+                          where(key="role"))
+    return r
+
+
+def must_mask(element: DataElement, role: str) -> bool:
+    return SENSITIVITY_ORDER[element.sensitivity] > SENSITIVITY_ORDER[CLEARANCE[normalize_role(role)]]
+
+
+def mask_id(value: str) -> str:
+    """5309**********123X: the region prefix and the last four characters stay."""
+    s = str(value)
+    if len(s) <= 8:
+        return "*" * len(s)
+    return s[:4] + "*" * (len(s) - 8) + s[-4:]
+
+
+def mask_phone(value: str) -> str:
+    s = str(value)
+    if len(s) < 7:
+        return "*" * len(s)
+    return s[:3] + "*" * (len(s) - 7) + s[-4:]
+
+
+def mask_name(value: str) -> str:
+    s = str(value)
+    return s[:1] + "*" * max(len(s) - 1, 1) if s else s
+
+
+def mask_value(element: DataElement, value: Any) -> Any:
+    if value is None or value == "":
+        return value
+    code = element.code
+    if element.validator in ("citizen_id", "uscc") or code.endswith("id_number") or code.endswith("cert_no"):
+        return mask_id(value)
+    if "phone" in code:
+        return mask_phone(value)
+    if code.endswith("name") and element.value_type == "string":
+        return mask_name(value)
+    if isinstance(value, date):
+        return f"{value.year}-**-**"
+    if element.value_type == "string":
+        s = str(value)
+        return s[:6] + "****" if len(s) > 6 else "****"
+    return "***"

@@ -1,0 +1,105 @@
+"""Roster (花名册/台账) layout: the entities matching a filter, one row each, personal data masked by role."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import duckdb
+from sqlglot import exp
+
+from biaotong.catalog.model import DataElement
+from biaotong.catalog.orgtree import OrgTree
+from biaotong.errors import CatalogError, ReportError, where
+from biaotong.expr import FieldExpr, compile_fields
+from biaotong.expr.dialects import render
+from biaotong.reports.mask import mask_value, must_mask
+from biaotong.reports.orgmap import OrgPlan
+from biaotong.reports.result import Column
+from biaotong.reports.spec import ReportSpec
+
+ROSTER_FIELD = "roster"
+
+
+def roster_elements(spec: ReportSpec, catalog: Any) -> list[DataElement]:
+    assert spec.roster is not None
+    out = []
+    for code in spec.roster.columns:
+        try:
+            out.append(catalog.element(spec.roster.entity, code))
+        except CatalogError as exc:
+            raise ReportError(exc.zh, exc.en, where(key=spec.id, field=f"roster.columns.{code}")) from None
+    return out
+
+
+def roster_query(spec: ReportSpec, catalog: Any, start: date, end: date, org_codes: list[str]) -> exp.Select:
+    """The compiled filter's drill-down, selecting the roster's columns instead."""
+    assert spec.roster is not None
+    r = spec.roster
+    expr: dict[str, Any] = {"agg": "count", "entity": r.entity}
+    if r.filter:
+        expr["filter"] = r.filter
+    field = FieldExpr.load(expr, report_id=spec.id, field_id=ROSTER_FIELD)
+    q = compile_fields({ROSTER_FIELD: field}, r.entity, catalog, start, end, report_id=spec.id)
+    tree = q.drilldown(ROSTER_FIELD, org_codes or [""])
+    table = _main_table(tree, r.entity)
+    key = catalog.entity(r.entity).key
+    cols = list(dict.fromkeys([*r.columns, "org_code", key]))
+    tree.set("expressions", [exp.column(c, table=table) for c in cols])
+    order: list[exp.Expression] = []
+    for item in [*r.order_by, "org_code", key]:
+        desc = item.strip().lower().endswith(" desc")
+        code = item.strip().split()[0]
+        try:
+            catalog.element(r.entity, code)
+        except CatalogError as exc:
+            raise ReportError(exc.zh, exc.en, where(key=spec.id, field=f"roster.order_by.{code}")) from None
+        order.append(exp.Ordered(this=exp.column(code, table=table), desc=desc))
+    tree.set("order", exp.Order(expressions=order))
+    return tree
+
+
+def _main_table(tree: exp.Select, entity: str) -> str:
+    src = tree.args.get("from_") or tree.args.get("from")
+    node = src.this if src is not None else None
+    if isinstance(node, exp.Table | exp.Subquery) and node.alias_or_name:
+        return node.alias_or_name
+    return entity
+
+
+def fetch_roster(
+    con: duckdb.DuckDBPyConnection, spec: ReportSpec, catalog: Any, tree: OrgTree, plan: OrgPlan,
+    start: date, end: date, role: str,
+) -> tuple[list[Column], list[dict[str, Any]], str]:
+    assert spec.roster is not None
+    elements = roster_elements(spec, catalog)
+    query = roster_query(spec, catalog, start, end, plan.data_codes())
+    sql = render(query, "duckdb")
+    cur = con.execute(render(query, "duckdb", pretty=False))
+    names = [d[0] for d in cur.description]
+    rows = cur.fetchall()
+    columns = [
+        Column(e.code, spec.roster.labels.get(e.code, e.name), e.unit, (), None, "element") for e in elements
+    ]
+    records = []
+    for raw in rows:
+        rec = dict(zip(names, raw, strict=True))
+        out: dict[str, Any] = {}
+        for e in elements:
+            out[e.code] = display_value(e, rec.get(e.code), catalog, tree, end, role)
+        records.append(out)
+    return columns, records, sql
+
+
+def display_value(e: DataElement, value: Any, catalog: Any, tree: OrgTree, on: date, role: str) -> Any:
+    if value is None:
+        return None
+    if must_mask(e, role):
+        return mask_value(e, value)
+    if e.code == "org_code":
+        return tree.name_of(str(value), on) or value
+    if e.code_list:
+        return catalog.code_list(e.code_list).label(str(value)) or value
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return value

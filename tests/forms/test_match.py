@@ -1,0 +1,79 @@
+"""Top-1 mapping of every column of realistic department forms, hand-checked."""
+
+from __future__ import annotations
+
+import pytest
+
+from biaotong.forms import read_form_bytes
+from biaotong.forms.match import Matcher, Proposal, topic_of
+from biaotong.forms.patterns import AgeRange, find_age, find_sex, fit_siblings
+from tests.forms.catalog_forms import DEV_FORMS, FormCase
+from tests.forms.conftest import draw
+
+
+def top1(p: Proposal) -> str:
+    if p.kind in ("indicator", "element", "collected"):
+        return str(p.target)
+    if p.kind == "expression":
+        return f"expr:{p.target}"
+    return p.kind
+
+
+@pytest.mark.parametrize("case", DEV_FORMS, ids=[c.id for c in DEV_FORMS])
+def test_every_column_maps_to_the_hand_checked_target(case: FormCase, matcher: Matcher) -> None:
+    layout = read_form_bytes(draw(case), file=f"{case.id}.xlsx")
+    assert layout.kind == case.layout
+    got = {p.key: top1(p) for p in matcher.match(layout)}
+    assert got == case.expected
+
+
+def test_at_least_twelve_forms() -> None:
+    assert len(DEV_FORMS) >= 12
+
+
+def test_proposals_carry_confidence_and_runner_ups(matcher: Matcher) -> None:
+    layout = read_form_bytes(draw(DEV_FORMS[0]))
+    props = {p.key: p for p in matcher.match(layout)}
+    d = props["D"]
+    assert d.target == "dibao_households" and d.confidence >= 0.9
+    assert d.candidates and d.candidates[0].id != "dibao_households"
+    assert "households_total" in [c.id for c in d.candidates]  # the runner-up is listed
+    # 当月资金支出数 (万元) from an indicator in 元: the value is scaled
+    assert props["I"].scale == pytest.approx(1e-4)
+
+
+def test_synthesised_age_filter_under_a_named_population(matcher: Matcher) -> None:
+    case = next(c for c in DEV_FORMS if c.id == "gaoling")
+    props = {p.key: p for p in matcher.match(read_form_bytes(draw(case)))}
+    b = props["B"]
+    assert b.kind == "expression"
+    assert b.expression == {"agg": "count", "entity": "resident", "filter": "(age >= 80) and age >= 80 and age <= 89"}
+    assert "80" in b.reason
+
+
+def test_sex_under_a_population_becomes_a_filter(matcher: Matcher) -> None:
+    case = next(c for c in DEV_FORMS if c.id == "children")
+    props = {p.key: p for p in matcher.match(read_form_bytes(draw(case)))}
+    assert props["G"].expression is not None
+    assert props["G"].expression["filter"] == "(age < 18) and sex = '女'"
+
+
+@pytest.mark.parametrize(
+    ("text", "lo", "hi"),
+    [("60周岁以上", 60, None), ("80岁及以上", 80, None), ("0-17岁", 0, 17), ("16至59周岁", 16, 59),
+     ("65岁及以上常住居民签约数", 65, None), ("16岁以下", None, 15), ("不满18周岁", None, 17)],
+)
+def test_age_patterns(text: str, lo: int | None, hi: int | None) -> None:
+    age = find_age(text)
+    assert age is not None and (age.lo, age.hi) == (lo, hi)
+
+
+def test_age_buckets_beside_each_other_do_not_overlap() -> None:
+    ranges = fit_siblings([find_age(t) for t in ("16岁以下", "16-60岁", "60-80岁", "80岁以上")])
+    assert [(r.lo, r.hi) for r in ranges if isinstance(r, AgeRange)] == [(None, 15), (16, 59), (60, 79), (80, None)]
+
+
+def test_sex_and_topic() -> None:
+    assert find_sex("其中：女") == "女" and find_sex("性别男") == "男" and find_sex("女性") == "女"
+    assert find_sex("妇幼保健") is None
+    assert topic_of("2021年7月城市低保对象综合统计表") == "低保"
