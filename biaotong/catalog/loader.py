@@ -44,6 +44,16 @@ class _Raw:
     key: str  # e.g. 'elements[12]'
 
 
+@dataclass(frozen=True)
+class _Label:
+    """How a file is named in errors: relative for the package's own files, full for an administrator's."""
+
+    root: Path | None
+
+    def __call__(self, rel: str) -> str:
+        return rel if self.root is None else str(self.root / rel)
+
+
 @dataclass
 class _State:
     departments: dict[str, _Raw] = field(default_factory=dict)
@@ -72,8 +82,7 @@ def _load(dirs: tuple[Path, ...]) -> Catalog:
             raise CatalogError(
                 f"数据标准目录不存在：{d}", f"catalog directory does not exist: {d}", where(file=str(d))
             )
-        label = (lambda rel: rel) if d == PACKAGE_DIR else (lambda rel, d=d: str(d / rel))  # type: ignore[misc]
-        _read_dir(d, label, state)
+        _read_dir(d, _Label(None if d == PACKAGE_DIR else d), state)
     return _build(state)
 
 
@@ -86,7 +95,8 @@ def _read_yaml(path: Path, shown: str) -> Any:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise CatalogError(
-            f"YAML 格式错误：{getattr(exc, 'problem', exc)}", f"malformed YAML: {getattr(exc, 'problem', exc)}",
+            f"YAML 格式错误：{getattr(exc, 'problem', exc)}",
+            f"malformed YAML: {getattr(exc, 'problem', exc)}",
             where(file=shown, row=mark.line + 1 if mark else None),
         ) from exc
     except (OSError, UnicodeDecodeError) as exc:
@@ -114,14 +124,16 @@ def _ident(item: dict[str, Any], field_name: str, shown: str, key: str) -> str:
     value = item.get(field_name)
     if not isinstance(value, str) or not value.strip():
         raise CatalogError(
-            f"缺少必填项 {field_name}（应为字符串）", f"missing required key {field_name} (a string)",
+            f"缺少必填项 {field_name}（应为字符串）",
+            f"missing required key {field_name} (a string)",
             where(file=shown, key=f"{key}.{field_name}"),
         )
     return value.strip()
 
 
-def _merge(target: dict[Any, _Raw], ident: Any, item: dict[str, Any], shown: str, key: str,
-           seen: dict[Any, str]) -> None:
+def _merge(
+    target: dict[Any, _Raw], ident: Any, item: dict[str, Any], shown: str, key: str, seen: dict[Any, str]
+) -> None:
     if ident in seen:
         raise CatalogError(
             f"重复定义 {_show(ident)}（已在 {seen[ident]} 中定义）",
@@ -147,7 +159,7 @@ def _show(ident: Any) -> str:
     return ".".join(ident) if isinstance(ident, tuple) else str(ident)
 
 
-def _read_dir(d: Path, label: Any, state: _State) -> None:
+def _read_dir(d: Path, label: _Label, state: _State) -> None:
     for name, target in (("departments", state.departments), ("entities", state.entities)):
         path = d / f"{name}.yaml"
         if path.exists():
@@ -168,12 +180,16 @@ def _read_dir(d: Path, label: Any, state: _State) -> None:
         if entity != path.stem:
             raise CatalogError(
                 f"entity {entity!r} 与文件名 {path.stem!r} 不一致",
-                f"entity {entity!r} does not match the file name {path.stem!r}", where(file=shown, key="entity"),
+                f"entity {entity!r} does not match the file name {path.stem!r}",
+                where(file=shown, key="entity"),
             )
         extra = set(data) - {"entity", "elements"}
         if extra:
-            raise CatalogError(f"未知的键 {sorted(extra)[0]}", f"unknown key {sorted(extra)[0]}",
-                               where(file=shown, key=sorted(extra)[0]))
+            raise CatalogError(
+                f"未知的键 {sorted(extra)[0]}",
+                f"unknown key {sorted(extra)[0]}",
+                where(file=shown, key=sorted(extra)[0]),
+            )
         for i, item in enumerate(_records(data, "elements", shown)):
             key = f"elements[{i}]"
             code = _ident(item, "code", shown, key)
@@ -189,7 +205,8 @@ def _read_code_list(data: dict[str, Any], shown: str, state: _State, seen: dict[
         if isinstance(code, str) and code.strip() in local:
             raise CatalogError(
                 f"代码 {code!r} 重复（已在 {local[code.strip()]} 中定义）",
-                f"duplicate code {code!r} (already at {local[code.strip()]})", where(file=shown, key=f"codes[{i}].code"),
+                f"duplicate code {code!r} (already at {local[code.strip()]})",
+                where(file=shown, key=f"codes[{i}].code"),
             )
         if isinstance(code, str):
             local[code.strip()] = f"codes[{i}]"
@@ -203,9 +220,15 @@ def _read_code_list(data: dict[str, Any], shown: str, state: _State, seen: dict[
                 by_code[code] = dict(c)
             else:
                 merged = {**prev, **c}
-                merged["aliases"] = list(dict.fromkeys([*_as_list(prev.get("aliases")), *_as_list(c.get("aliases"))]))
+                merged["aliases"] = list(
+                    dict.fromkeys([*_as_list(prev.get("aliases")), *_as_list(c.get("aliases"))])
+                )
                 by_code[code] = merged
-        data = {**old.data, **{k: v for k, v in data.items() if k != "codes"}, "codes": list(by_code.values())}
+        data = {
+            **old.data,
+            **{k: v for k, v in data.items() if k != "codes"},
+            "codes": list(by_code.values()),
+        }
         state.code_lists.pop(list_id)
     _merge(state.code_lists, list_id, data, shown, "id", seen)
 
@@ -231,11 +254,17 @@ def _describe(err: Any) -> tuple[str, str]:
     if kind == "extra_forbidden":
         return "未知的键", "unknown key"
     if kind == "string_type":
-        return f"应为字符串（代码请加引号，如 \"01\"），实际为 {err.get('input')!r}", f"expected a string (quote codes, e.g. \"01\"), got {err.get('input')!r}"
+        return (
+            f'应为字符串（代码请加引号，如 "01"），实际为 {err.get("input")!r}',
+            f'expected a string (quote codes, e.g. "01"), got {err.get("input")!r}',
+        )
     if kind == "literal_error":
         return f"取值无效：{err.get('input')!r}；{text}", f"invalid value {err.get('input')!r}: {text}"
     if kind == "string_pattern_mismatch":
-        return f"标识符 {err.get('input')!r} 只能包含小写字母、数字和下划线", f"identifier {err.get('input')!r} must be snake_case"
+        return (
+            f"标识符 {err.get('input')!r} 只能包含小写字母、数字和下划线",
+            f"identifier {err.get('input')!r} must be snake_case",
+        )
     return f"取值无效：{text}", f"invalid value: {text}"
 
 
@@ -253,29 +282,55 @@ def _build(state: _State) -> Catalog:
     for (entity, _code), raw in state.elements.items():
         spec = _validate(ElementSpec, raw, raw.key)
         if entity not in entities:
-            raise CatalogError(f"未知的主体 {entity!r}", f"unknown entity {entity!r}", where(file=raw.file, key="entity"))
+            raise CatalogError(
+                f"未知的主体 {entity!r}", f"unknown entity {entity!r}", where(file=raw.file, key="entity")
+            )
         if spec.code_list and spec.code_list not in lists:
-            raise _fail(raw, "code_list", f"未知的代码集 {spec.code_list!r}", f"unknown code list {spec.code_list!r}")
+            raise _fail(
+                raw, "code_list", f"未知的代码集 {spec.code_list!r}", f"unknown code list {spec.code_list!r}"
+            )
         if spec.source_department not in departments:
-            raise _fail(raw, "source_department", f"未知的部门 {spec.source_department!r}",
-                        f"unknown department {spec.source_department!r}")
-        elements.append(DataElement(
-            code=spec.code, entity=entity, name=spec.name, value_type=spec.value_type, definition=spec.definition,
-            source_department=spec.source_department, sensitivity=spec.sensitivity, aliases=tuple(spec.aliases),
-            unit=spec.unit, code_list=spec.code_list, validator=spec.validator, collected=spec.collected,
-        ))
+            raise _fail(
+                raw,
+                "source_department",
+                f"未知的部门 {spec.source_department!r}",
+                f"unknown department {spec.source_department!r}",
+            )
+        elements.append(
+            DataElement(
+                code=spec.code,
+                entity=entity,
+                name=spec.name,
+                value_type=spec.value_type,
+                definition=spec.definition,
+                source_department=spec.source_department,
+                sensitivity=spec.sensitivity,
+                aliases=tuple(spec.aliases),
+                unit=spec.unit,
+                code_list=spec.code_list,
+                validator=spec.validator,
+                collected=spec.collected,
+            )
+        )
     _check_terms(elements, state)
     for ent in entities.values():
         for role in ("key", "org"):
             code = getattr(ent, role)
             if (ent.id, code) not in state.elements:
                 raw = state.entities[ent.id]
-                raise _fail(raw, role, f"主体 {ent.id} 没有数据元 {code!r}", f"entity {ent.id} has no element {code!r}")
+                raise _fail(
+                    raw,
+                    role,
+                    f"主体 {ent.id} 没有数据元 {code!r}",
+                    f"entity {ent.id} has no element {code!r}",
+                )
     return Catalog(
         departments=[Department(d.id, d.name, tuple(d.aliases)) for d in departments.values()],
         entities=[EntityType(e.id, e.name, e.key, e.org, tuple(e.aliases)) for e in entities.values()],
         code_lists=[
-            CodeList(c.id, c.name, c.standard, tuple(Code(x.code, x.label, tuple(x.aliases)) for x in c.codes))
+            CodeList(
+                c.id, c.name, c.standard, tuple(Code(x.code, x.label, tuple(x.aliases)) for x in c.codes)
+            )
             for c in lists.values()
         ],
         elements=elements,
@@ -291,7 +346,8 @@ def _check_code_list(spec: CodeListSpec, raw: _Raw) -> None:
             if owner.setdefault(t, c.code) != c.code:
                 raise CatalogError(
                     f"{text!r} 同时指向代码 {owner[t]} 和 {c.code}",
-                    f"{text!r} names both code {owner[t]} and code {c.code}", where(file=raw.file, key=f"codes[{i}].aliases"),
+                    f"{text!r} names both code {owner[t]} and code {c.code}",
+                    where(file=raw.file, key=f"codes[{i}].aliases"),
                 )
 
 
@@ -303,5 +359,9 @@ def _check_terms(elements: list[DataElement], state: _State) -> None:
             t = (el.entity, normalize_term(text))
             if owner.setdefault(t, el.code) != el.code:
                 raw = state.elements[(el.entity, el.code)]
-                raise _fail(raw, "aliases", f"{text!r} 已是 {el.entity}.{owner[t]} 的名称或别名",
-                            f"{text!r} is already the name or an alias of {el.entity}.{owner[t]}")
+                raise _fail(
+                    raw,
+                    "aliases",
+                    f"{text!r} 已是 {el.entity}.{owner[t]} 的名称或别名",
+                    f"{text!r} is already the name or an alias of {el.entity}.{owner[t]}",
+                )

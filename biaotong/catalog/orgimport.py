@@ -39,7 +39,9 @@ from biaotong.errors import CatalogError, ConfigError, where
 from biaotong.store.schema import org_events, org_units
 
 OrgCode = Annotated[
-    str, BeforeValidator(lambda v: str(v) if isinstance(v, int) else v), StringConstraints(pattern=r"^\d{12}$")
+    str,
+    BeforeValidator(lambda v: str(v) if isinstance(v, int) else v),
+    StringConstraints(pattern=r"^\d{12}$"),
 ]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 
@@ -112,21 +114,31 @@ def read_org_file(path: Path) -> OrgFile:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise ConfigError(f"YAML 格式错误：{getattr(exc, 'problem', exc)}", f"malformed YAML: {getattr(exc, 'problem', exc)}",
-                          where(file=shown, row=mark.line + 1 if mark else None)) from exc
+        raise ConfigError(
+            f"YAML 格式错误：{getattr(exc, 'problem', exc)}",
+            f"malformed YAML: {getattr(exc, 'problem', exc)}",
+            where(file=shown, row=mark.line + 1 if mark else None),
+        ) from exc
     except OSError as exc:
         raise ConfigError(f"无法读取文件：{exc}", f"cannot read the file: {exc}", where(file=shown)) from exc
     if not isinstance(data, dict):
-        raise ConfigError("组织机构文件应包含 units 和/或 events", "an org tree file has units and/or events",
-                          where(file=shown))
+        raise ConfigError(
+            "组织机构文件应包含 units 和/或 events",
+            "an org tree file has units and/or events",
+            where(file=shown),
+        )
     try:
         return OrgFile.model_validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = [p for p in err["loc"] if p not in ("rename", "merge", "split")]
         key = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
-        zh = {"missing": "缺少必填项", "extra_forbidden": "未知的键"}.get(err["type"], f"取值无效：{err['msg']}")
-        en = {"missing": "missing required key", "extra_forbidden": "unknown key"}.get(err["type"], f"invalid value: {err['msg']}")
+        zh = {"missing": "缺少必填项", "extra_forbidden": "未知的键"}.get(
+            err["type"], f"取值无效：{err['msg']}"
+        )
+        en = {"missing": "missing required key", "extra_forbidden": "unknown key"}.get(
+            err["type"], f"invalid value: {err['msg']}"
+        )
         if err["type"] == "string_pattern_mismatch":
             zh, en = f"代码应为12位数字：{err.get('input')!r}", f"a code has 12 digits: {err.get('input')!r}"
         raise ConfigError(zh, en, where(file=shown, key=key)) from exc
@@ -156,8 +168,11 @@ class _State:
 
     def close(self, unit: OrgUnit, on: date, key: str, successor: str | None = None) -> None:
         if unit.valid_from >= on:
-            raise self.err(key, f"{unit.code} 在 {on} 当天或之后才设立，不能在该日变更",
-                           f"{unit.code} starts on or after {on}, it cannot change on that date")
+            raise self.err(
+                key,
+                f"{unit.code} 在 {on} 当天或之后才设立，不能在该日变更",
+                f"{unit.code} starts on or after {on}, it cannot change on that date",
+            )
         self.put(replace(unit, valid_to=on, successor=successor))
 
     def reopen(self, unit: OrgUnit, on: date, key: str, **changes: Any) -> OrgUnit:
@@ -167,18 +182,29 @@ class _State:
         self.put(new)
         return new
 
-    def move_children(self, old_parent: str, on: date, target: dict[str, str], default: str, key: str) -> None:
-        for child in [u for (_c, _f), u in list(self.rows.items()) if u.parent == old_parent and u.valid_on(on)]:
+    def move_children(
+        self, old_parent: str, on: date, target: dict[str, str], default: str, key: str
+    ) -> None:
+        for child in [
+            u for (_c, _f), u in list(self.rows.items()) if u.parent == old_parent and u.valid_on(on)
+        ]:
             self.reopen(child, on, key, parent=target.get(child.code, default))
 
 
 def _add_unit(state: _State, spec: UnitSpec, key: str, declared: dict[str, UnitSpec]) -> None:
     derived = level_of_code(spec.code)
     if derived is None:
-        raise state.err(f"{key}.code", f"{spec.code} 不是有效的12位统计用区划代码", f"{spec.code} is not a valid 12-digit division code")
+        raise state.err(
+            f"{key}.code",
+            f"{spec.code} 不是有效的12位统计用区划代码",
+            f"{spec.code} is not a valid 12-digit division code",
+        )
     if spec.level and spec.level != derived:
-        raise state.err(f"{key}.level", f"代码 {spec.code} 表示{derived}级，而不是 {spec.level}",
-                        f"code {spec.code} denotes a {derived}, not a {spec.level}")
+        raise state.err(
+            f"{key}.level",
+            f"代码 {spec.code} 表示{derived}级，而不是 {spec.level}",
+            f"code {spec.code} denotes a {derived}, not a {spec.level}",
+        )
     start = spec.valid_from or BEGINNING
     parent = spec.parent or _implied_parent(state, spec.code, derived, start, declared)
     if parent is not None:
@@ -186,18 +212,33 @@ def _add_unit(state: _State, spec: UnitSpec, key: str, declared: dict[str, UnitS
         known = parent in declared or state.valid(parent, start) is not None
         if not known or plevel is None:
             raise state.err(f"{key}.parent", f"上级 {parent} 不存在", f"parent {parent} does not exist")
-        if LEVELS.index(plevel) >= LEVELS.index(derived) or not spec.code.startswith(prefix_of(parent, plevel)):
-            raise state.err(f"{key}.parent", f"{spec.code} 不在上级 {parent} 的代码范围内",
-                            f"{spec.code} is not within its parent {parent}'s code range")
+        if LEVELS.index(plevel) >= LEVELS.index(derived) or not spec.code.startswith(
+            prefix_of(parent, plevel)
+        ):
+            raise state.err(
+                f"{key}.parent",
+                f"{spec.code} 不在上级 {parent} 的代码范围内",
+                f"{spec.code} is not within its parent {parent}'s code range",
+            )
     old = state.rows.get((spec.code, start))
-    unit = OrgUnit(spec.code, spec.name, derived, parent, tuple(spec.aliases), start, spec.valid_to,
-                   old.successor if old else None)
+    unit = OrgUnit(
+        spec.code,
+        spec.name,
+        derived,
+        parent,
+        tuple(spec.aliases),
+        start,
+        spec.valid_to,
+        old.successor if old else None,
+    )
     if old is not None and spec.valid_to is None:
         unit = replace(unit, valid_to=old.valid_to)
     state.put(unit)
 
 
-def _implied_parent(state: _State, code: str, level: str, start: date, declared: dict[str, UnitSpec]) -> str | None:
+def _implied_parent(
+    state: _State, code: str, level: str, start: date, declared: dict[str, UnitSpec]
+) -> str | None:
     for upper in reversed(LEVELS[: LEVELS.index(level)]):
         candidate = prefix_of(code, upper).ljust(12, "0")
         if candidate in declared or state.valid(candidate, start) is not None:
@@ -212,9 +253,15 @@ def _need(state: _State, code: str, on: date, key: str) -> OrgUnit:
     return unit
 
 
-def _new_unit(state: _State, code: str, name: str, aliases: list[str], like: OrgUnit, on: date, key: str) -> None:
+def _new_unit(
+    state: _State, code: str, name: str, aliases: list[str], like: OrgUnit, on: date, key: str
+) -> None:
     if level_of_code(code) != like.level:
-        raise state.err(key, f"{code} 应为与 {like.code} 同级（{like.level}）的代码", f"{code} must be a {like.level} code like {like.code}")
+        raise state.err(
+            key,
+            f"{code} 应为与 {like.code} 同级（{like.level}）的代码",
+            f"{code} must be a {like.level} code like {like.code}",
+        )
     if state.valid(code, on) is not None or any(f >= on for f in state.starts.get(code, ())):
         raise state.err(key, f"组织机构 {code} 已存在", f"org unit {code} already exists")
     state.put(OrgUnit(code, name, like.level, like.parent, tuple(aliases), on))
@@ -230,7 +277,9 @@ def _apply(state: _State, ev: RenameEvent | MergeEvent | SplitEvent, key: str) -
         units = [_need(state, c, on, f"{key}.units[{i}]") for i, c in enumerate(ev.units)]
         if state.valid(ev.into, on) is None:
             if not ev.name:
-                raise state.err(f"{key}.name", f"新设单位 {ev.into} 需要 name", f"the new unit {ev.into} needs a name")
+                raise state.err(
+                    f"{key}.name", f"新设单位 {ev.into} 需要 name", f"the new unit {ev.into} needs a name"
+                )
             _new_unit(state, ev.into, ev.name, ev.aliases, units[0], on, f"{key}.into")
         for i, unit in enumerate(units):
             if unit.code != ev.into:
@@ -241,14 +290,23 @@ def _apply(state: _State, ev: RenameEvent | MergeEvent | SplitEvent, key: str) -
         codes = [t.code for t in ev.into]
         successor = ev.successor or codes[0]
         if successor not in codes:
-            raise state.err(f"{key}.successor", f"{successor} 不在 into 中", f"{successor} is not one of into")
+            raise state.err(
+                f"{key}.successor", f"{successor} 不在 into 中", f"{successor} is not one of into"
+            )
         for child, target in ev.children.items():
             if target not in codes:
-                raise state.err(f"{key}.children.{child}", f"{target} 不在 into 中", f"{target} is not one of into")
+                raise state.err(
+                    f"{key}.children.{child}", f"{target} 不在 into 中", f"{target} is not one of into"
+                )
         for i, t in enumerate(ev.into):
             if t.code == unit.code:
-                state.reopen(unit, on, f"{key}.into[{i}]", name=t.name,
-                             aliases=tuple(dict.fromkeys([*unit.aliases, unit.name, *t.aliases])))
+                state.reopen(
+                    unit,
+                    on,
+                    f"{key}.into[{i}]",
+                    name=t.name,
+                    aliases=tuple(dict.fromkeys([*unit.aliases, unit.name, *t.aliases])),
+                )
             else:
                 _new_unit(state, t.code, t.name, t.aliases, unit, on, f"{key}.into[{i}]")
         if unit.code not in codes:
@@ -269,11 +327,16 @@ def _check_overlaps(state: _State) -> None:
         versions.sort(key=lambda u: u.valid_from)
         for a, b in pairwise(versions):
             if a.valid_to is None or a.valid_to > b.valid_from:
-                raise state.err(code, f"{code} 的有效期重叠：{a.valid_from} 与 {b.valid_from}",
-                                f"versions of {code} overlap: {a.valid_from} and {b.valid_from}")
+                raise state.err(
+                    code,
+                    f"{code} 的有效期重叠：{a.valid_from} 与 {b.valid_from}",
+                    f"versions of {code} overlap: {a.valid_from} and {b.valid_from}",
+                )
         for u in versions:
             if u.valid_to is not None and u.valid_to <= u.valid_from:
-                raise state.err(code, f"{code} 的 valid_to 早于 valid_from", f"{code}: valid_to is not after valid_from")
+                raise state.err(
+                    code, f"{code} 的 valid_to 早于 valid_from", f"{code}: valid_to is not after valid_from"
+                )
 
 
 def import_org_tree(conn: Connection, path: Path | str) -> ImportResult:
@@ -284,7 +347,10 @@ def import_org_tree(conn: Connection, path: Path | str) -> ImportResult:
     existing = [unit_from_row(r) for r in conn.execute(select(org_units)).mappings()]
     state = _State(existing, str(path))
     declared = {u.code: u for u in spec.units}
-    order = sorted(range(len(spec.units)), key=lambda i: (LEVELS.index(level_of_code(spec.units[i].code) or "village"), i))
+    order = sorted(
+        range(len(spec.units)),
+        key=lambda i: (LEVELS.index(level_of_code(spec.units[i].code) or "village"), i),
+    )
     for i in order:
         _add_unit(state, spec.units[i], f"units[{i}]", declared)
     recorded = {
@@ -309,8 +375,16 @@ def _canonical(detail: Any) -> str:
 
 
 def _row(u: OrgUnit) -> dict[str, Any]:
-    return {"code": u.code, "valid_from": u.valid_from, "valid_to": u.valid_to, "name": u.name, "level": u.level,
-            "parent_code": u.parent, "aliases": list(u.aliases), "successor_code": u.successor}
+    return {
+        "code": u.code,
+        "valid_from": u.valid_from,
+        "valid_to": u.valid_to,
+        "name": u.name,
+        "level": u.level,
+        "parent_code": u.parent,
+        "aliases": list(u.aliases),
+        "successor_code": u.successor,
+    }
 
 
 def _write(conn: Connection, state: _State, applied: list[Any], result: ImportResult) -> None:
@@ -320,11 +394,18 @@ def _write(conn: Connection, state: _State, applied: list[Any], result: ImportRe
         conn.execute(insert(org_units), new)
     for u in changed:
         values = _row(u)
-        conn.execute(update(org_units).where(and_(org_units.c.code == u.code, org_units.c.valid_from == u.valid_from))
-                     .values({k: v for k, v in values.items() if k not in ("code", "valid_from")}))
+        conn.execute(
+            update(org_units)
+            .where(and_(org_units.c.code == u.code, org_units.c.valid_from == u.valid_from))
+            .values({k: v for k, v in values.items() if k not in ("code", "valid_from")})
+        )
     now = datetime.now(UTC)
     if applied:
-        conn.execute(insert(org_events), [
-            {"kind": ev.kind, "effective_date": ev.date, "detail": _detail(ev), "created_at": now} for ev in applied
-        ])
+        conn.execute(
+            insert(org_events),
+            [
+                {"kind": ev.kind, "effective_date": ev.date, "detail": _detail(ev), "created_at": now}
+                for ev in applied
+            ],
+        )
     result.units_added, result.units_updated, result.events_applied = len(new), len(changed), len(applied)

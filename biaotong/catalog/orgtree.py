@@ -11,12 +11,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, select
 
 from biaotong.errors import CatalogError, where
 from biaotong.store.schema import org_units
+
+if TYPE_CHECKING:
+    from biaotong.catalog.orgimport import ImportResult
 
 LEVELS = ("province", "city", "county", "township", "village")
 LEVEL_ZH = {"province": "省", "city": "市", "county": "县", "township": "乡镇", "village": "村（社区）"}
@@ -27,17 +31,13 @@ BEGINNING = date(1900, 1, 1)  # valid_from of units whose YAML gives none: "as f
 
 def level_of_code(code: str) -> str | None:
     """The level a 12-digit statistical division code denotes, or None if it is not such a code."""
-    if len(code) != 12 or not code.isascii() or not code.isdigit() or code[:2] == "00":
+    if len(code) != 12 or not code.isascii() or not code.isdigit():
         return None
-    if code[2:] == "0" * 10:
-        return "province"
-    if code[4:] == "0" * 8:
-        return "city" if code[2:4] != "00" else None
-    if code[6:] == "0" * 6:
-        return "county" if code[4:6] != "00" else None
-    if code[9:] == "000":
-        return "township" if code[6:9] != "000" else None
-    return "village" if code[6:9] != "000" else None
+    parts = (code[:2], code[2:4], code[4:6], code[6:9], code[9:])
+    depth = sum(1 for p in parts if int(p))
+    if depth == 0 or any(int(p) == 0 for p in parts[:depth]):  # zeros only after the last non-zero part
+        return None
+    return LEVELS[depth - 1]
 
 
 def prefix_of(code: str, level: str) -> str:
@@ -60,9 +60,14 @@ class OrgUnit:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "code": self.code, "name": self.name, "level": self.level, "parent": self.parent,
-            "aliases": list(self.aliases), "valid_from": self.valid_from.isoformat(),
-            "valid_to": self.valid_to.isoformat() if self.valid_to else None, "successor": self.successor,
+            "code": self.code,
+            "name": self.name,
+            "level": self.level,
+            "parent": self.parent,
+            "aliases": list(self.aliases),
+            "valid_from": self.valid_from.isoformat(),
+            "valid_to": self.valid_to.isoformat() if self.valid_to else None,
+            "successor": self.successor,
         }
 
 
@@ -120,6 +125,10 @@ class OrgTree:
         units = self.index(on).units.values()
         return sorted((u for u in units if level in (None, u.level)), key=lambda u: u.code)
 
+    def codes(self) -> list[str]:
+        """Every code that has ever existed."""
+        return list(self._versions)
+
     def versions(self, code: str) -> list[OrgUnit]:
         return list(self._versions.get(code, ()))
 
@@ -132,8 +141,11 @@ class OrgTree:
         if unit is None:
             day = on or self.default_date
             if code in self._versions:
-                raise CatalogError(f"组织机构 {code} 在 {day} 不存在（已撤并或尚未设立）",
-                                   f"org unit {code} does not exist on {day} (dissolved or not yet created)", where(key=code))
+                raise CatalogError(
+                    f"组织机构 {code} 在 {day} 不存在（已撤并或尚未设立）",
+                    f"org unit {code} does not exist on {day} (dissolved or not yet created)",
+                    where(key=code),
+                )
             raise CatalogError(f"未知的组织机构代码 {code}", f"unknown org unit code {code}", where(key=code))
         return unit
 
@@ -153,8 +165,9 @@ class OrgTree:
     def roots(self, on: date | None = None) -> list[OrgUnit]:
         return self.children(None, on)
 
-    def descendants(self, code: str, level: str | None = None, on: date | None = None,
-                    include_self: bool = False) -> list[OrgUnit]:
+    def descendants(
+        self, code: str, level: str | None = None, on: date | None = None, include_self: bool = False
+    ) -> list[OrgUnit]:
         """Units below `code` on `on` (depth first, by code), only those of `level` if given."""
         idx = self.index(on)
         self.get(code, on)
@@ -199,15 +212,26 @@ class OrgTree:
         """rollup for each distinct code, for mapping a whole column at once."""
         return {c: self.rollup(c, on) for c in set(codes)}
 
-    def resolve_name(self, name: str, parent: str | None = None, on: date | None = None,
-                     level: str | None = None, threshold: float = 85.0) -> tuple[str, float] | None:
+    def resolve_name(
+        self,
+        name: str,
+        parent: str | None = None,
+        on: date | None = None,
+        level: str | None = None,
+        threshold: float = 85.0,
+    ) -> tuple[str, float] | None:
         """The code of the unit called `name` (under `parent`, a name or a code), with a score 0–100."""
         from biaotong.catalog.orgnames import resolve
 
         return resolve(self, name, parent, on, level, threshold)
 
-    def resolve_names(self, pairs: Iterable[tuple[str | None, str]], on: date | None = None,
-                      level: str | None = None, threshold: float = 85.0) -> dict[tuple[str | None, str], tuple[str, float] | None]:
+    def resolve_names(
+        self,
+        pairs: Iterable[tuple[str | None, str]],
+        on: date | None = None,
+        level: str | None = None,
+        threshold: float = 85.0,
+    ) -> dict[tuple[str | None, str], tuple[str, float] | None]:
         """resolve_name for each distinct (parent, name) pair: resolve the distinct pairs of a column once,
         then map the column through the dict."""
         return {(p, n): self.resolve_name(n, p, on, level, threshold) for p, n in set(pairs)}
@@ -218,13 +242,18 @@ class OrgTree:
 
 def unit_from_row(r: Any) -> OrgUnit:
     return OrgUnit(
-        code=r["code"], name=r["name"], level=r["level"], parent=r["parent_code"],
-        aliases=tuple(r["aliases"] or ()), valid_from=r["valid_from"], valid_to=r["valid_to"],
+        code=r["code"],
+        name=r["name"],
+        level=r["level"],
+        parent=r["parent_code"],
+        aliases=tuple(r["aliases"] or ()),
+        valid_from=r["valid_from"],
+        valid_to=r["valid_to"],
         successor=r["successor_code"],
     )
 
 
-def import_org_tree(conn: Connection, path: Any) -> Any:
+def import_org_tree(conn: Connection, path: Path | str) -> ImportResult:
     """Load units and events from an org tree YAML file; see biaotong.catalog.orgimport."""
     from biaotong.catalog.orgimport import import_org_tree as _import
 

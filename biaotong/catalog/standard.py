@@ -13,9 +13,43 @@ from biaotong.errors import CatalogError, where
 
 # Units written after a header, e.g. 耕地面积（亩）, 低保标准 (元): dropped before matching a term.
 _UNITS = {
-    "元", "万元", "亿元", "元/月", "元/年", "元/人", "亩", "公顷", "平方米", "平方公里", "人", "万人", "人次", "个", "户",
-    "月", "年", "%", "次", "分", "岁", "天", "间", "头", "只", "千米", "公里", "台套", "家", "所", "处", "名", "级",
-    "场次", "套", "辆", "座",
+    "元",
+    "万元",
+    "亿元",
+    "元/月",
+    "元/年",
+    "元/人",
+    "亩",
+    "公顷",
+    "平方米",
+    "平方公里",
+    "人",
+    "万人",
+    "人次",
+    "个",
+    "户",
+    "月",
+    "年",
+    "%",
+    "次",
+    "分",
+    "岁",
+    "天",
+    "间",
+    "头",
+    "只",
+    "千米",
+    "公里",
+    "台套",
+    "家",
+    "所",
+    "处",
+    "名",
+    "级",
+    "场次",
+    "套",
+    "辆",
+    "座",
 }
 _TRAILING = re.compile(r"\(([^()]*)\)$")
 _SPACES = re.compile(r"[\s*＊:：]+")
@@ -42,16 +76,23 @@ def _unknown(kind_zh: str, kind_en: str, word: str, choices: Iterable[str], key:
     hint_zh = f"；您是否指：{', '.join(close)}" if close else ""
     hint_en = f"; did you mean: {', '.join(close)}" if close else ""
     return CatalogError(
-        f"未知的{kind_zh} {word!r}{hint_zh}", f"unknown {kind_en} {word!r}{hint_en}",
-        where(key=key), details={"suggestions": close},
+        f"未知的{kind_zh} {word!r}{hint_zh}",
+        f"unknown {kind_en} {word!r}{hint_en}",
+        where(key=key),
+        details={"suggestions": close},
     )
 
 
 class Catalog:
     """Departments, entity types, code lists and data elements of the unified data standard."""
 
-    def __init__(self, departments: Iterable[Department], entities: Iterable[EntityType],
-                 code_lists: Iterable[CodeList], elements: Iterable[DataElement]) -> None:
+    def __init__(
+        self,
+        departments: Iterable[Department],
+        entities: Iterable[EntityType],
+        code_lists: Iterable[CodeList],
+        elements: Iterable[DataElement],
+    ) -> None:
         self.departments: dict[str, Department] = {d.id: d for d in departments}
         self.entities: dict[str, EntityType] = {e.id: e for e in entities}
         self.code_lists: dict[str, CodeList] = {c.id: c for c in code_lists}
@@ -90,14 +131,20 @@ class Catalog:
         found = by_code.get(code)
         if found is None:
             named = [el.code for el in self.find(code, entity)]
-            err = _unknown("数据元", "data element", f"{entity}.{code}", [f"{entity}.{c}" for c in by_code],
-                           f"{entity}.{code}")
+            err = _unknown(
+                "数据元",
+                "data element",
+                f"{entity}.{code}",
+                [f"{entity}.{c}" for c in by_code],
+                f"{entity}.{code}",
+            )
             if named:  # the user wrote the Chinese name: say which code it is
                 err.details["suggestions"] = [f"{entity}.{c}" for c in named] + err.details["suggestions"]
                 err = CatalogError(
                     f"未知的数据元 {entity}.{code!r}；您是否指：{', '.join(err.details['suggestions'][:3])}",
                     f"unknown data element {entity}.{code!r}; did you mean: {', '.join(err.details['suggestions'][:3])}",
-                    err.where, details=err.details,
+                    err.where,
+                    details=err.details,
                 )
             raise err
         return found
@@ -109,7 +156,9 @@ class Catalog:
 
     def terms(self, entity: str | None = None) -> list[tuple[str, DataElement]]:
         """Every (name or alias, element) pair, for header matchers."""
-        return [(t, el) for el in self.elements if entity in (None, el.entity) for t in (el.name, *el.aliases)]
+        return [
+            (t, el) for el in self.elements if entity in (None, el.entity) for t in (el.name, *el.aliases)
+        ]
 
     # ── the rest ──
     def entity(self, entity_id: str) -> EntityType:
@@ -138,5 +187,7 @@ class Catalog:
         return self.code_lists[element.code_list] if element.code_list else None
 
     def __repr__(self) -> str:
-        return (f"Catalog({len(self.departments)} departments, {len(self.entities)} entities, "
-                f"{len(self.code_lists)} code lists, {len(self.elements)} elements)")
+        return (
+            f"Catalog({len(self.departments)} departments, {len(self.entities)} entities, "
+            f"{len(self.code_lists)} code lists, {len(self.elements)} elements)"
+        )

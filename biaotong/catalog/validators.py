@@ -18,10 +18,46 @@ ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"  # ISO 7064 MOD 11-2: check character for (sum of weighted digits) mod 11
 # First two digits: the province-level divisions of GB/T 2260 (71 台湾, 81 香港, 82 澳门 residence permits,
 # 83 台湾居民居住证, 91 外国人永久居留身份证 with the 2023 format are not 公民身份号码 but share the layout).
-PROVINCES = frozenset({
-    11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46,
-    50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82, 83, 91,
-})
+PROVINCES = frozenset(
+    {
+        11,
+        12,
+        13,
+        14,
+        15,
+        21,
+        22,
+        23,
+        31,
+        32,
+        33,
+        34,
+        35,
+        36,
+        37,
+        41,
+        42,
+        43,
+        44,
+        45,
+        46,
+        50,
+        51,
+        52,
+        53,
+        54,
+        61,
+        62,
+        63,
+        64,
+        65,
+        71,
+        81,
+        82,
+        83,
+        91,
+    }
+)
 MIN_BIRTH = date(1870, 1, 1)
 
 
@@ -55,14 +91,22 @@ def check_citizen_id(value: str | None) -> str | None:
     if len(s) != 18:
         return msg(f"身份号码应为18位，实际为{len(s)}位", f"an ID number has 18 characters, not {len(s)}")
     if not (s[:17].isascii() and s[:17].isdigit()) or s[17] not in "0123456789X":
-        return msg("身份号码前17位应为数字，末位应为数字或X", "the first 17 characters must be digits, the last a digit or X")
+        return msg(
+            "身份号码前17位应为数字，末位应为数字或X",
+            "the first 17 characters must be digits, the last a digit or X",
+        )
     if int(s[:2]) not in PROVINCES:
-        return msg(f"地址码 {s[:6]} 的省级代码 {s[:2]} 无效", f"region code {s[:6]}: {s[:2]} is not a province")
+        return msg(
+            f"地址码 {s[:6]} 的省级代码 {s[:2]} 无效", f"region code {s[:6]}: {s[:2]} is not a province"
+        )
     if _birth(s) is None:
         return msg(f"出生日期 {s[6:14]} 无效", f"birth date {s[6:14]} is not a valid date")
     expected = _id_check(s[:17])
     if s[17] != expected:
-        return msg(f"校验码错误：应为 {expected}，实际为 {s[17]}", f"wrong check digit: expected {expected}, got {s[17]}")
+        return msg(
+            f"校验码错误：应为 {expected}，实际为 {s[17]}",
+            f"wrong check digit: expected {expected}, got {s[17]}",
+        )
     return None
 
 
@@ -82,8 +126,11 @@ def make_citizen_id(region6: str, birth_date: date | str, seq: int | str, sex: s
     """A valid 18-digit ID: region (6 digits), birth date, 3-digit sequence (its last digit is odd for men),
     check digit. With `sex` ('1'/'2' or 男/女) the sequence's last digit is moved to the right parity."""
     if isinstance(birth_date, str):
-        birth_date = date.fromisoformat(birth_date.replace("/", "-")) if "-" in birth_date or "/" in birth_date \
+        birth_date = (
+            date.fromisoformat(birth_date.replace("/", "-"))
+            if "-" in birth_date or "/" in birth_date
             else date(int(birth_date[:4]), int(birth_date[4:6]), int(birth_date[6:8]))
+        )
     n = int(seq) % 1000
     if sex is not None:
         male = str(sex) in ("1", "男", "男性", "M", "m", "male")
@@ -113,14 +160,21 @@ def check_uscc(value: str | None) -> str | None:
         return msg("统一社会信用代码为空", "the credit code is empty")
     s = "".join(unicodedata.normalize("NFKC", str(value)).split()).upper()
     if len(s) != 18:
-        return msg(f"统一社会信用代码应为18位，实际为{len(s)}位", f"a credit code has 18 characters, not {len(s)}")
+        return msg(
+            f"统一社会信用代码应为18位，实际为{len(s)}位", f"a credit code has 18 characters, not {len(s)}"
+        )
     bad = [c for c in s if c not in _USCC_VALUE]
     if bad:
-        return msg(f"含有不允许的字符 {bad[0]!r}（不使用 I、O、Z、S、V）",
-                   f"character {bad[0]!r} is not allowed (I, O, Z, S, V are never used)")
+        return msg(
+            f"含有不允许的字符 {bad[0]!r}（不使用 I、O、Z、S、V）",
+            f"character {bad[0]!r} is not allowed (I, O, Z, S, V are never used)",
+        )
     expected = _uscc_check(s[:17])
     if s[17] != expected:
-        return msg(f"校验码错误：应为 {expected}，实际为 {s[17]}", f"wrong check character: expected {expected}, got {s[17]}")
+        return msg(
+            f"校验码错误：应为 {expected}，实际为 {s[17]}",
+            f"wrong check character: expected {expected}, got {s[17]}",
+        )
     return None
 
 
@@ -146,13 +200,17 @@ _DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.i
 _USCC_LUT = np.full(256, -1, dtype=np.int32)
 _USCC_LUT[np.frombuffer(USCC_ALPHABET.encode(), dtype=np.uint8)] = np.arange(31)
 _UPPER = np.arange(256, dtype=np.uint8)
-_UPPER[ord("a"): ord("z") + 1] -= 32
+_UPPER[ord("a") : ord("z") + 1] -= 32
 
 
 def _as_strings(values: object) -> pa.Array:
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
-    arr = values if isinstance(values, pa.Array) else pa.array(np.asarray(values, dtype=object), type=pa.string())
+    arr = (
+        values
+        if isinstance(values, pa.Array)
+        else pa.array(np.asarray(values, dtype=object), type=pa.string())
+    )
     if pa.types.is_dictionary(arr.type):
         arr = arr.dictionary_decode()
     if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
@@ -169,12 +227,14 @@ def _matrix(arr: pa.Array, width: int, lengths: np.ndarray | None = None) -> tup
     mask = (_lengths(arr) if lengths is None else lengths) == width
     if not mask.any():
         return np.zeros((0, width), dtype=np.uint8), mask
-    picked = pc.filter(arr, pa.array(mask)).cast(pa.large_binary()) if len(arr) else arr.cast(pa.large_binary())
+    picked = (
+        pc.filter(arr, pa.array(mask)).cast(pa.large_binary()) if len(arr) else arr.cast(pa.large_binary())
+    )
     n = len(picked)
     if n == 0:
         return np.zeros((0, width), dtype=np.uint8), mask
-    offsets = np.frombuffer(picked.buffers()[1], dtype=np.int64)[picked.offset: picked.offset + n + 1]
-    data = np.frombuffer(picked.buffers()[2], dtype=np.uint8)[offsets[0]: offsets[-1]]
+    offsets = np.frombuffer(picked.buffers()[1], dtype=np.int64)[picked.offset : picked.offset + n + 1]
+    data = np.frombuffer(picked.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
     return data.reshape(n, width), mask
 
 
@@ -195,8 +255,15 @@ def _id_parts(values: object) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     m15, mask15 = _matrix(arr, 15, lengths)
     k = len(m15)
     if k:  # old 15-digit numbers: insert the century 19; the check digit is filled in below
-        m15 = np.concatenate([m15[:, :6], np.tile(np.frombuffer(b"19", np.uint8), (k, 1)), m15[:, 6:],
-                              np.full((k, 1), ord("0"), np.uint8)], axis=1)
+        m15 = np.concatenate(
+            [
+                m15[:, :6],
+                np.tile(np.frombuffer(b"19", np.uint8), (k, 1)),
+                m15[:, 6:],
+                np.full((k, 1), ord("0"), np.uint8),
+            ],
+            axis=1,
+        )
     d = _columns(np.concatenate([m18, m15]) if k else m18)
     rows = np.concatenate([np.flatnonzero(mask18), np.flatnonzero(mask15)])
     ok = (d[:17] <= 9).all(axis=0)
@@ -212,11 +279,11 @@ def _id_parts(values: object) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     ok &= (month >= 1) & (month <= 12) & (day >= 1) & (day <= mdays)
     ymd = year.astype(np.int32) * 10000 + month * 100 + day
     today = date.today()
-    ok &= (ymd >= MIN_BIRTH.year * 10000 + MIN_BIRTH.month * 100 + MIN_BIRTH.day)
+    ok &= ymd >= MIN_BIRTH.year * 10000 + MIN_BIRTH.month * 100 + MIN_BIRTH.day
     ok &= ymd <= today.year * 10000 + today.month * 100 + today.day
     total = sum(w * n[i] for i, w in enumerate(ID_WEIGHTS))
     expected = _ID_CHECK_BYTES[total % 11] - np.uint8(48)
-    d[17, len(m18):] = expected[len(m18):]
+    d[17, len(m18) :] = expected[len(m18) :]
     ok &= expected == d[17]
     valid = np.zeros(len(arr), dtype=bool)
     valid[rows] = ok
@@ -243,7 +310,9 @@ def citizen_id_birth_dates(values: object) -> pa.Array:
     valid, d, rows = _id_parts(values)
     days = np.zeros(len(valid), dtype=np.int64)
     n = [d[i].astype(np.int64) for i in range(14)]
-    days[rows] = _days_from_civil(n[6] * 1000 + n[7] * 100 + n[8] * 10 + n[9], n[10] * 10 + n[11], n[12] * 10 + n[13])
+    days[rows] = _days_from_civil(
+        n[6] * 1000 + n[7] * 100 + n[8] * 10 + n[9], n[10] * 10 + n[11], n[12] * 10 + n[13]
+    )
     days[~valid] = 0
     return pa.array(days.astype(np.int32), type=pa.date32(), mask=~valid)
 
@@ -271,7 +340,17 @@ def uscc_valid(values: object) -> np.ndarray:
 
 
 __all__ = [
-    "ID_CHECK", "USCC_ALPHABET", "check_citizen_id", "check_uscc", "citizen_id_birth_date",
-    "citizen_id_birth_dates", "citizen_id_sex", "citizen_id_sexes", "citizen_id_valid", "make_citizen_id",
-    "make_uscc", "normalize_citizen_id", "uscc_valid",
+    "ID_CHECK",
+    "USCC_ALPHABET",
+    "check_citizen_id",
+    "check_uscc",
+    "citizen_id_birth_date",
+    "citizen_id_birth_dates",
+    "citizen_id_sex",
+    "citizen_id_sexes",
+    "citizen_id_valid",
+    "make_citizen_id",
+    "make_uscc",
+    "normalize_citizen_id",
+    "uscc_valid",
 ]

@@ -21,7 +21,9 @@ JsonOpt = Annotated[bool, typer.Option("--json", help=msg("以 JSON 输出", "pr
 
 @app.command("import")
 @handle_errors
-def import_(ctx: typer.Context, file: Annotated[Path, typer.Argument(help="org tree YAML")], as_json: JsonOpt = False) -> None:
+def import_(
+    ctx: typer.Context, file: Annotated[Path, typer.Argument(help="org tree YAML")], as_json: JsonOpt = False
+) -> None:
     """导入行政区划（units）与撤并、更名、拆分事件（events）。Import org units and events from YAML.
 
     Example: biaotong org import org.yaml
@@ -32,12 +34,14 @@ def import_(ctx: typer.Context, file: Annotated[Path, typer.Argument(help="org t
     if as_json:
         print_json(vars(result))
         return
-    console.print(msg(
-        f"新增 {result.units_added} 条、更新 {result.units_updated} 条区划记录；应用事件 {result.events_applied} 个，"
-        f"跳过已导入事件 {result.events_skipped} 个",
-        f"{result.units_added} unit versions added, {result.units_updated} updated; {result.events_applied} events "
-        f"applied, {result.events_skipped} already imported",
-    ))
+    console.print(
+        msg(
+            f"新增 {result.units_added} 条、更新 {result.units_updated} 条区划记录；应用事件 {result.events_applied} 个，"
+            f"跳过已导入事件 {result.events_skipped} 个",
+            f"{result.units_added} unit versions added, {result.units_updated} updated; {result.events_applied} events "
+            f"applied, {result.events_skipped} already imported",
+        )
+    )
 
 
 @app.command("list")
@@ -45,7 +49,9 @@ def import_(ctx: typer.Context, file: Annotated[Path, typer.Argument(help="org t
 def list_(
     ctx: typer.Context,
     level: Annotated[str | None, typer.Option(help="province|city|county|township|village")] = None,
-    on: Annotated[str | None, typer.Option(help=msg("日期 YYYY-MM-DD（默认今天）", "date YYYY-MM-DD (default today)"))] = None,
+    on: Annotated[
+        str | None, typer.Option(help=msg("日期 YYYY-MM-DD（默认今天）", "date YYYY-MM-DD (default today)"))
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """列出某日有效的组织机构。List the org units valid on a date.
@@ -57,16 +63,30 @@ def list_(
     try:
         day = date.fromisoformat(on) if on else date.today()
     except ValueError as exc:
-        raise ConfigError(f"日期格式应为 YYYY-MM-DD：{on}", f"a date is YYYY-MM-DD: {on}", where(key="--on")) from exc
+        raise ConfigError(
+            f"日期格式应为 YYYY-MM-DD：{on}", f"a date is YYYY-MM-DD: {on}", where(key="--on")
+        ) from exc
     with workspace(ctx).engine.connect() as conn:
         units = OrgTree.load(conn).as_of(day, level)
     if as_json:
         print_json([u.to_json() for u in units])
         return
-    table = Table(msg("代码", "code"), msg("名称", "name"), msg("层级", "level"), msg("上级", "parent"),
-                  msg("别名", "aliases"), msg("生效日期", "valid from"))
+    table = Table(
+        msg("代码", "code"),
+        msg("名称", "name"),
+        msg("层级", "level"),
+        msg("上级", "parent"),
+        msg("别名", "aliases"),
+        msg("生效日期", "valid from"),
+    )
     for u in units:
-        table.add_row(u.code, u.name, msg(LEVEL_ZH[u.level], u.level), u.parent or "—", "、".join(u.aliases),
-                      u.valid_from.isoformat())
+        table.add_row(
+            u.code,
+            u.name,
+            msg(LEVEL_ZH[u.level], u.level),
+            u.parent or "—",
+            "、".join(u.aliases),
+            u.valid_from.isoformat(),
+        )
     console.print(table)
     console.print(msg(f"{day} 共 {len(units)} 个单位", f"{len(units)} units on {day}"))

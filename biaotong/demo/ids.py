@@ -22,8 +22,33 @@ def citizen_ids(region6: np.ndarray, birth_ymd: np.ndarray, seq3: np.ndarray) ->
     return ascii_matrix_to_arrow(np.concatenate([body, check[:, None]], axis=1))
 
 
+def fixed_width_matrix(arr: pa.Array, width: int) -> np.ndarray | None:
+    """The (n, width) bytes of a string array whose values all have `width` bytes (no nulls), else None."""
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    n = len(arr)
+    if arr.null_count or not pa.types.is_string(arr.type):
+        return None
+    offsets = np.frombuffer(arr.buffers()[1], np.int32)[arr.offset: arr.offset + n + 1]
+    if n and not (np.diff(offsets) == width).all():
+        return None
+    data = np.frombuffer(arr.buffers()[2], np.uint8) if n else np.zeros(0, np.uint8)
+    return data[offsets[0]: offsets[0] + n * width].reshape(n, width).copy()
+
+
+def _valid_matrix(mat: np.ndarray) -> np.ndarray:
+    body = mat[:, :17].astype(np.int64) - 48
+    good_body = ((body >= 0) & (body <= 9)).all(axis=1)
+    check = ID_CHECK[(np.clip(body, 0, 9) @ ID_WEIGHTS) % 11]
+    last = np.where(mat[:, 17] == ord("x"), ord("X"), mat[:, 17])
+    return good_body & (check == last)
+
+
 def citizen_id_valid(ids: pa.Array) -> np.ndarray:
     """Bool per value: 18 characters, digits, valid check character (x accepted as X)."""
+    mat = fixed_width_matrix(ids, 18)
+    if mat is not None:
+        return _valid_matrix(mat)
     values = ids.to_numpy(zero_copy_only=False)
     out = np.zeros(len(values), dtype=bool)
     lengths = np.fromiter((len(v) if isinstance(v, str) else -1 for v in values), np.int64, len(values))
@@ -31,16 +56,15 @@ def citizen_id_valid(ids: pa.Array) -> np.ndarray:
     if not len(ok):
         return out
     mat = np.frombuffer("".join(values[ok]).upper().encode("ascii", "replace"), np.uint8).reshape(-1, 18)
-    body = mat[:, :17].astype(np.int64) - 48
-    good_body = ((body >= 0) & (body <= 9)).all(axis=1)
-    check = ID_CHECK[(np.clip(body, 0, 9) @ ID_WEIGHTS) % 11]
-    out[ok] = good_body & (check == mat[:, 17])
+    out[ok] = _valid_matrix(mat)
     return out
 
 
 def corrupt_check_digit(ids: pa.Array, rows: np.ndarray) -> pa.Array:
     """Make the check character of the given rows wrong (a typo in the last digit)."""
-    mat = np.frombuffer("".join(ids.to_pylist()).encode("ascii"), np.uint8).reshape(-1, 18).copy()
+    mat = fixed_width_matrix(ids, 18)
+    if mat is None:
+        raise ValueError("expected 18-character IDs without nulls")
     last = mat[rows, 17]
     mat[rows, 17] = np.where(last == ord("0"), ord("1"), np.where(last == ord("X"), ord("3"), ord("0")))
     return ascii_matrix_to_arrow(mat)
@@ -85,7 +109,9 @@ def uscc_valid(codes: pa.Array) -> np.ndarray:
 
 
 def corrupt_uscc(codes: pa.Array, rows: np.ndarray) -> pa.Array:
-    mat = np.frombuffer("".join(codes.to_pylist()).encode("ascii"), np.uint8).reshape(-1, 18).copy()
+    mat = fixed_width_matrix(codes, 18)
+    if mat is None:
+        raise ValueError("expected 18-character codes without nulls")
     pos = np.searchsorted(USCC_ALPHABET, mat[rows, 17])
     mat[rows, 17] = USCC_ALPHABET[(pos + 1) % 31]
     return ascii_matrix_to_arrow(mat)

@@ -107,7 +107,8 @@ def _write_rows(ws: Any, layout: FormLayout, rows: list[FillRow]) -> int:
                 if i == 0:
                     ws.cell(r, c).value = row.name or "合计"
                 continue
-            value = row.labels.get(leaf.level or "org") or (row.name if leaf.level in (None, "org") else None)
+            finest = i == len(label_cols) - 1
+            value = row.labels.get(leaf.level or "org") or (row.name if finest or leaf.level in (None, "org") else None)
             if value is not None:
                 ws.cell(r, c).value = value
         for key, c in data_cols:

@@ -91,12 +91,14 @@ class SnapshotWriter:
             key = _q(self.key)
             cols = [n for n in self.schema.names if n != "_row"]
             col_list = ", ".join(_q(c) for c in cols)
+            # Most keys occur once: rank and hash only the rows whose key repeats.
+            con.execute(f"CREATE TEMP TABLE raw AS SELECT * FROM read_parquet({raw})")
+            con.execute(f"CREATE TEMP TABLE dupkeys AS SELECT {key} FROM raw GROUP BY {key} HAVING count(*) > 1")
             con.execute(
                 f"""CREATE TEMP TABLE ranked AS SELECT *,
                     row_number() OVER (PARTITION BY {key} ORDER BY _row DESC) AS _rank,
-                    max(_row) OVER (PARTITION BY {key}) AS _kept,
                     hash({col_list}) AS _h
-                FROM read_parquet({raw})"""
+                FROM raw WHERE {key} IN (SELECT {key} FROM dupkeys)"""
             )
             # Last occurrence of a key wins (exports append corrections); every other copy is a reject.
             con.execute(
@@ -110,12 +112,15 @@ class SnapshotWriter:
                     'duplicate' AS kind
                 FROM ranked r JOIN ranked k ON k.{key} = r.{key} AND k._rank = 1 WHERE r._rank > 1"""
             )
-            current = f"SELECT {col_list} FROM ranked WHERE _rank = 1"
+            current = (
+                f"SELECT {col_list} FROM raw WHERE {key} NOT IN (SELECT {key} FROM dupkeys) "
+                f"UNION ALL SELECT {col_list} FROM ranked WHERE _rank = 1"
+            )
             if mode == "incremental" and previous is not None:
                 prev = _sql_str(str(previous.data_file(self.lake_dir)))
                 current = (
                     f"SELECT {col_list} FROM ({current}) UNION ALL BY NAME "
-                    f"SELECT * FROM read_parquet({prev}) p WHERE p.{key} NOT IN (SELECT {key} FROM ranked)"
+                    f"SELECT * FROM read_parquet({prev}) p WHERE p.{key} NOT IN (SELECT {key} FROM raw)"
                 )
             data = self.staging / "data.parquet"
             con.execute(

@@ -29,6 +29,7 @@ import base64
 import binascii
 import hashlib
 import json
+import re
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -130,9 +131,12 @@ def parse_vkey(vkey: str) -> tuple[str, int, bytes]:
     return name, sig_type, public_key
 
 
+_CONTROL = re.compile("[\x00-\x09\x0b-\x1f]")
+
+
 def split_note(note: str) -> tuple[str, list[tuple[str, bytes]]]:
     """Split a signed note into its text (ending in newline) and its (key name, raw signature) lines."""
-    if any(ord(ch) < 0x20 and ch != "\n" for ch in note):
+    if _CONTROL.search(note):
         raise ValueError("control character in note")
     cut = note.rfind("\n\n")
     if cut < 0 or not note.endswith("\n"):

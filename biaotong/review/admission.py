@@ -13,7 +13,7 @@ from sqlalchemy import Connection
 
 from biaotong.errors import ReportError, where
 from biaotong.review.fields import FieldNeed, field_needs
-from biaotong.store.schema import org_units, report_reviews, report_specs, sources
+from biaotong.store.schema import org_units, report_reviews, report_specs, snapshots, sources
 
 FieldClass = Literal["auto", "reused", "new"]
 LIVE = ("approved", "published")
@@ -81,8 +81,17 @@ def _as_dict(value: Any) -> dict[str, Any]:
 
 
 def _sourced_elements(conn: Connection) -> set[str]:
-    """entity.code of every element some registered source system provides."""
+    """entity.code of every element some registered source system provides (its mapping, or the columns
+    of its latest snapshot)."""
     out: set[str] = set()
+    snaps = conn.execute(
+        sa.select(sources.c.entity, snapshots.c.columns).join(snapshots, snapshots.c.source == sources.c.name)
+    )
+    for entity, cols in snaps:
+        for col in cols if isinstance(cols, list) else json.loads(cols or "[]"):
+            name = col.get("name") if isinstance(col, dict) else col
+            if name:
+                out.add(f"{entity}.{name}")
     for entity, spec in conn.execute(sa.select(sources.c.entity, sources.c.spec)):
         spec = _as_dict(spec)
         for target in (spec.get("columns") or {}).values():

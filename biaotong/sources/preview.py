@@ -28,14 +28,14 @@ class MappedBatch:
 
 def read_mapped(
     spec: SourceSpec, catalog: Any, org_resolver: OrgResolver | None, *, watermark: Any = None,
-    limit: int | None = None,
+    limit: int | None = None, org_threshold: float | None = None,
 ) -> Iterator[MappedBatch]:
     """Connect, stream the raw batches and map each one. Row numbers continue across batches."""
     connector = open_connector(spec.connection.kind)
     first_row = 1
     mark = watermark
     for batch in connector.batches(spec, watermark=watermark, limit=limit):
-        mapped, rejects = map_batch(spec, catalog, org_resolver, batch, first_row)
+        mapped, rejects = map_batch(spec, catalog, org_resolver, batch, first_row, org_threshold=org_threshold)
         first_row += batch.num_rows
         mark = later(mark, batch_watermark(spec.sync.updated_at, batch))
         yield MappedBatch(mapped, rejects, batch.num_rows, mark)

@@ -9,23 +9,20 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
-import pyarrow.compute as pc
 import sqlalchemy as sa
 
 from biaotong.errors import BiaotongError, SyncError, where
 from biaotong.lake.snapshots import Snapshot, snapshot_as_of
-from biaotong.lake.types import ARROW_TYPES
 from biaotong.lake.writer import SnapshotWriter, remove_snapshot_dir
 from biaotong.ledger.events import Event
 from biaotong.ledger.log import record
-from biaotong.sources.connectors import connector_class
-from biaotong.sources.mapping import map_batch
+from biaotong.sources.mapping import mapped_schema
+from biaotong.sources.preview import read_mapped
+from biaotong.sources.watermark import decode_watermark, encode_watermark
 from biaotong.store.schema import snapshots, sync_runs
 from biaotong.sync.registry import SourceInfo, get_source, list_sources
 
 if TYPE_CHECKING:
-    from biaotong.sources.spec import SourceSpec
     from biaotong.workspace import Workspace
 
 Progress = Callable[[int], None]  # called with the number of rows read so far
@@ -53,27 +50,6 @@ class SyncResult:
         }
 
 
-def mapped_schema(spec: SourceSpec, catalog: Any) -> pa.Schema:
-    fields = []
-    seen: set[str] = set()
-    for m in spec.columns.values():
-        if m.element in seen:
-            continue
-        seen.add(m.element)
-        fields.append(pa.field(m.element, ARROW_TYPES[catalog.element(spec.entity, m.element).value_type]))
-    return pa.schema([*fields, pa.field("_row", pa.int64())])
-
-
-def _watermark(current: str | None, batch: pa.RecordBatch, column: str | None) -> str | None:
-    if not column or column not in batch.schema.names or batch.num_rows == 0:
-        return current
-    top = pc.max(batch.column(column)).as_py()
-    if top is None:
-        return current
-    text = top.isoformat() if hasattr(top, "isoformat") else str(top)
-    return text if current is None or text > current else current
-
-
 def sync_source(
     ws: Workspace, name: str, *, actor: str = "admin", progress: Progress | None = None
 ) -> SyncResult:
@@ -98,17 +74,15 @@ def _sync(ws: Workspace, info: SourceInfo, *, actor: str, progress: Progress | N
     rows = 0
     snap: Snapshot | None = None
     try:
-        connector = connector_class(spec.connection.kind)()
-        for batch in connector.batches(spec, watermark=watermark):
-            mapped, rejects = map_batch(
-                spec, catalog, tree, batch, first_row=rows + 1,
-                org_threshold=float(ws.setting("org_fuzzy_threshold")),
-            )
-            watermark = _watermark(watermark, batch, spec.sync.updated_at)
-            rows += batch.num_rows
-            writer.write(mapped, rejects)
+        mark = decode_watermark(watermark)
+        for part in read_mapped(spec, catalog, tree, watermark=mark,
+                                org_threshold=float(ws.setting("org_fuzzy_threshold"))):
+            mark = part.watermark
+            rows += part.raw_rows
+            writer.write(part.mapped, part.rejects)
             if progress:
                 progress(rows)
+        watermark = encode_watermark(mark)
         snap = writer.finalize(previous=previous, mode="incremental" if incremental else "full", watermark=watermark)
         with ws.engine.begin() as conn:
             conn.execute(sa.insert(snapshots).values(

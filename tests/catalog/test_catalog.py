@@ -41,9 +41,25 @@ def test_loads_cached_with_at_least_90_elements(cat: Catalog) -> None:
     assert len(cat.elements) >= 90
     assert set(cat.entities) == {"resident", "household", "enterprise", "village"}
     assert {e.key for e in cat.entities.values()} == {"id_number", "household_id", "uscc", "org_code"}
-    for dept in ("public_security", "civil_affairs", "hrss", "health", "disabled_federation", "veterans", "agriculture",
-                 "market_regulation", "medical_security", "education", "emergency", "statistics", "natural_resources",
-                 "housing", "water", "organization", "grassroots"):
+    for dept in (
+        "public_security",
+        "civil_affairs",
+        "hrss",
+        "health",
+        "disabled_federation",
+        "veterans",
+        "agriculture",
+        "market_regulation",
+        "medical_security",
+        "education",
+        "emergency",
+        "statistics",
+        "natural_resources",
+        "housing",
+        "water",
+        "organization",
+        "grassroots",
+    ):
         assert dept in cat.departments
     assert cat.department("民政局").id == "civil_affairs"
     assert cat.department("公安局").id == "public_security"
@@ -71,7 +87,10 @@ def test_every_element_is_valid_and_consistent(cat: Catalog) -> None:
 def test_element_attributes(cat: Catalog) -> None:
     id_number = cat.element("resident", "id_number")
     assert id_number.sensitivity == "sensitive" and id_number.validator == "citizen_id"
-    assert {"身份证号", "公民身份号码", "身份证号码", "证件号码", "身份证"} <= {id_number.name, *id_number.aliases}
+    assert {"身份证号", "公民身份号码", "身份证号码", "证件号码", "身份证"} <= {
+        id_number.name,
+        *id_number.aliases,
+    }
     assert cat.element("resident.sex").code_list == "sex"
     assert cat.element("resident", "political_status").source_department == "organization"
     assert cat.element("resident", "assistance_amount").unit == "元/月"
@@ -88,11 +107,18 @@ def test_element_attributes(cat: Catalog) -> None:
 def test_official_code_lists(cat: Catalog) -> None:
     sex = cat.code_list("sex")
     assert [c.code for c in sex.codes] == ["0", "1", "2", "9"]
-    assert sex.lookup("男性") == "1" and sex.lookup("F") == "2" and sex.lookup("1") == "1" and sex.lookup(" 女 ") == "2"
+    assert (
+        sex.lookup("男性") == "1"
+        and sex.lookup("F") == "2"
+        and sex.lookup("1") == "1"
+        and sex.lookup(" 女 ") == "2"
+    )
     assert sex.lookup("外星人") is None
     eth = cat.code_list("ethnicity")
     assert len(eth.codes) == 58
-    assert eth.label("01") == "汉族" and eth.label("56") == "基诺族" and eth.label("98") == "外国血统中国籍人士"
+    assert (
+        eth.label("01") == "汉族" and eth.label("56") == "基诺族" and eth.label("98") == "外国血统中国籍人士"
+    )
     assert eth.lookup("回") == "03" and eth.lookup("蒙古") == "02" and eth.lookup("维吾尔族") == "05"
     rel = cat.code_list("relationship")
     assert rel.label("01") == "本人" and rel.label("02") == "户主" and rel.label("10") == "配偶"
@@ -107,7 +133,15 @@ def test_official_code_lists(cat: Catalog) -> None:
     assert [c.code for c in ind.codes] == list("ABCDEFGHIJKLMNOPQRST")
     assert ind.label("C") == "制造业"
     dis = cat.code_list("disability_category")
-    assert [c.label for c in dis.codes] == ["视力残疾", "听力残疾", "言语残疾", "肢体残疾", "智力残疾", "精神残疾", "多重残疾"]
+    assert [c.label for c in dis.codes] == [
+        "视力残疾",
+        "听力残疾",
+        "言语残疾",
+        "肢体残疾",
+        "智力残疾",
+        "精神残疾",
+        "多重残疾",
+    ]
     assert cat.code_list("disability_grade").lookup("一级") == "1"
     assert cat.code_list("assistance_category").lookup("五保") == "2"
     assert cat.code_list("house_safety_level").lookup("D级危房") == "D"

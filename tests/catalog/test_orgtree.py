@@ -40,8 +40,15 @@ events:
   - {kind: merge, date: 2024-01-01, units: ["530102002000"], into: "530102001000"}
 """
 TODAY = date(2025, 6, 30)
-ORIGINAL_VILLAGES = {"530102001001", "530102001002", "530102002001", "530102100001", "530102100002",
-                     "530102100003", "530102100005"}
+ORIGINAL_VILLAGES = {
+    "530102001001",
+    "530102001002",
+    "530102002001",
+    "530102100001",
+    "530102100002",
+    "530102100003",
+    "530102100005",
+}
 
 
 def _write(tmp_path: Path, text: str, name: str = "org.yaml") -> Path:
@@ -68,14 +75,27 @@ def test_level_of_code() -> None:
     assert level_of_code("530102000000") == "county"
     assert level_of_code("530102001000") == "township"
     assert level_of_code("530102001001") == "village"
-    for bad in ("53010200100", "5301020010011", "53010200100a", "000000000000", "530002000000", "530102000001"):
+    for bad in (
+        "53010200100",
+        "5301020010011",
+        "53010200100a",
+        "000000000000",
+        "530002000000",
+        "530102000001",
+    ):
         assert level_of_code(bad) is None, bad
 
 
 def test_as_of_before_and_after_events(tree: OrgTree) -> None:
     assert codes(tree.as_of(date(2020, 1, 1), "village")) == ORIGINAL_VILLAGES
     assert codes(tree.as_of(level="village")) == {
-        "530102001002", "530102002001", "530102100001", "530102100004", "530102100005", "530102001005", "530102001006",
+        "530102001002",
+        "530102002001",
+        "530102100001",
+        "530102100004",
+        "530102100005",
+        "530102001005",
+        "530102001006",
     }
     assert codes(tree.as_of(TODAY, "township")) == {"530102001000", "530102100000"}
     assert tree.get("530102000000").parent == "530100000000"
@@ -107,7 +127,10 @@ def test_merge_sets_successor_and_rollup(tree: OrgTree) -> None:
     assert tree.rollup("530102100001") == "530102100001"
     assert tree.rollup("999999999999") is None
     assert tree.rollup_map(["530102100002", "530102100003", "530102100001"]) == {
-        "530102100002": "530102100004", "530102100003": "530102100004", "530102100001": "530102100001"}
+        "530102100002": "530102100004",
+        "530102100003": "530102100004",
+        "530102100001": "530102100001",
+    }
 
 
 def test_split_and_chained_rollup(tree: OrgTree) -> None:
@@ -121,14 +144,24 @@ def test_split_and_chained_rollup(tree: OrgTree) -> None:
 def test_township_merge_moves_villages(tree: OrgTree) -> None:
     huashan = "530102001000"
     assert "530102002001" not in codes(tree.descendants(huashan, "village", date(2023, 6, 1)))
-    assert codes(tree.descendants(huashan, "village")) == {"530102001002", "530102001005", "530102001006", "530102002001"}
+    assert codes(tree.descendants(huashan, "village")) == {
+        "530102001002",
+        "530102001005",
+        "530102001006",
+        "530102002001",
+    }
     assert tree.get("530102002001").parent == huashan
     assert tree.get("530102002001", date(2023, 6, 1)).parent == "530102002000"
     assert tree.rollup("530102002000") == huashan
     county = codes(tree.descendants("530102000000", "village"))
     assert len(county) == 7
     assert codes(tree.descendants("530102001005", "village", include_self=True)) == {"530102001005"}
-    assert [u.code for u in tree.ancestors("530102002001")] == [huashan, "530102000000", "530100000000", "530000000000"]
+    assert [u.code for u in tree.ancestors("530102002001")] == [
+        huashan,
+        "530102000000",
+        "530100000000",
+        "530000000000",
+    ]
     assert [u.code for u in tree.roots()] == ["530000000000"]
 
 
@@ -153,7 +186,13 @@ def test_resolve_name(tree: OrgTree) -> None:
 
 
 def test_resolve_names_distinct_pairs(tree: OrgTree) -> None:
-    pairs = [("沙朗乡", "桃园村"), ("沙朗乡", "桃园村"), ("华山街道", "东风路社区"), (None, "红旗西"), ("沙朗乡", "火星村")]
+    pairs = [
+        ("沙朗乡", "桃园村"),
+        ("沙朗乡", "桃园村"),
+        ("华山街道", "东风路社区"),
+        (None, "红旗西"),
+        ("沙朗乡", "火星村"),
+    ]
     got = tree.resolve_names(pairs)
     assert got == {
         ("沙朗乡", "桃园村"): ("530102100001", 100.0),
@@ -163,10 +202,14 @@ def test_resolve_names_distinct_pairs(tree: OrgTree) -> None:
     }
 
 
-def test_reimport_is_idempotent_and_events_are_recorded(store_engine: Engine, tree: OrgTree, tmp_path: Path) -> None:
+def test_reimport_is_idempotent_and_events_are_recorded(
+    store_engine: Engine, tree: OrgTree, tmp_path: Path
+) -> None:
     with store_engine.connect() as conn:
         rows = conn.execute(sa.select(sa.func.count()).select_from(org_units)).scalar_one()
-        events = conn.execute(sa.select(org_events.c.kind).order_by(org_events.c.effective_date)).scalars().all()
+        events = (
+            conn.execute(sa.select(org_events.c.kind).order_by(org_events.c.effective_date)).scalars().all()
+        )
     assert events == ["rename", "merge", "split", "merge"]
     with store_engine.begin() as conn:
         again = import_org_tree(conn, _write(tmp_path, TREE, "again.yaml"))
@@ -174,10 +217,14 @@ def test_reimport_is_idempotent_and_events_are_recorded(store_engine: Engine, tr
     with store_engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(org_units)).scalar_one() == rows
     # a later file with only an event, applied on top of the stored tree
-    later = _write(tmp_path, """\
+    later = _write(
+        tmp_path,
+        """\
         events:
           - {kind: rename, date: 2025-01-01, code: "530102100001", name: 桃源村}
-    """, "later.yaml")
+    """,
+        "later.yaml",
+    )
     with store_engine.begin() as conn:
         assert import_org_tree(conn, later).events_applied == 1
     t = OrgTree.load(store_engine, on=TODAY)
@@ -186,27 +233,54 @@ def test_reimport_is_idempotent_and_events_are_recorded(store_engine: Engine, tr
 
 BAD = [
     pytest.param("units:\n  - {code: '5301', name: 甲\n", None, ConfigError, id="malformed"),
-    pytest.param("units:\n  - {code: '53010200100', name: 甲}\n", "units[0].code", ConfigError, id="short-code"),
+    pytest.param(
+        "units:\n  - {code: '53010200100', name: 甲}\n", "units[0].code", ConfigError, id="short-code"
+    ),
     pytest.param("units:\n  - {code: '530102001001'}\n", "units[0].name", ConfigError, id="missing-name"),
-    pytest.param("units:\n  - {code: '530102001001', name: 甲, level: township}\n", "units[0].level", CatalogError,
-                 id="level-mismatch"),
-    pytest.param("units:\n  - {code: '530000000000', name: 云南省}\n  - {code: '520102001001', name: 甲, parent: '530000000000'}\n",
-                 "units[1].parent", CatalogError, id="parent-prefix"),
-    pytest.param("units:\n  - {code: '530102001001', name: 甲, parent: '530102001000'}\n", "units[0].parent", CatalogError,
-                 id="unknown-parent"),
-    pytest.param("units:\n  - {code: '530000000000', name: 云南省}\nevents:\n  - {kind: rename, date: 2021-01-01, code: '530100000000', name: 乙}\n",
-                 "events[0].code", CatalogError, id="event-unknown-unit"),
-    pytest.param("units:\n  - {code: '530000000000', name: 云南省}\nevents:\n  - {kind: annex, date: 2021-01-01}\n",
-                 "events[0]", ConfigError, id="unknown-event-kind"),
-    pytest.param("units:\n  - {code: '530100000000', name: 昆明市}\nevents:\n"
-                 "  - {kind: merge, date: 2021-01-01, units: ['530100000000'], into: '530200000000'}\n",
-                 "events[0].name", CatalogError, id="merge-new-unit-needs-name"),
+    pytest.param(
+        "units:\n  - {code: '530102001001', name: 甲, level: township}\n",
+        "units[0].level",
+        CatalogError,
+        id="level-mismatch",
+    ),
+    pytest.param(
+        "units:\n  - {code: '530000000000', name: 云南省}\n  - {code: '520102001001', name: 甲, parent: '530000000000'}\n",
+        "units[1].parent",
+        CatalogError,
+        id="parent-prefix",
+    ),
+    pytest.param(
+        "units:\n  - {code: '530102001001', name: 甲, parent: '530102001000'}\n",
+        "units[0].parent",
+        CatalogError,
+        id="unknown-parent",
+    ),
+    pytest.param(
+        "units:\n  - {code: '530000000000', name: 云南省}\nevents:\n  - {kind: rename, date: 2021-01-01, code: '530100000000', name: 乙}\n",
+        "events[0].code",
+        CatalogError,
+        id="event-unknown-unit",
+    ),
+    pytest.param(
+        "units:\n  - {code: '530000000000', name: 云南省}\nevents:\n  - {kind: annex, date: 2021-01-01}\n",
+        "events[0]",
+        ConfigError,
+        id="unknown-event-kind",
+    ),
+    pytest.param(
+        "units:\n  - {code: '530100000000', name: 昆明市}\nevents:\n"
+        "  - {kind: merge, date: 2021-01-01, units: ['530100000000'], into: '530200000000'}\n",
+        "events[0].name",
+        CatalogError,
+        id="merge-new-unit-needs-name",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("text", "key", "kind"), BAD)
-def test_bad_files_write_nothing(store_engine: Engine, tmp_path: Path, text: str, key: str | None,
-                                 kind: type[BiaotongError]) -> None:
+def test_bad_files_write_nothing(
+    store_engine: Engine, tmp_path: Path, text: str, key: str | None, kind: type[BiaotongError]
+) -> None:
     path = _write(tmp_path, text)
     with pytest.raises(kind) as info, store_engine.begin() as conn:
         import_org_tree(conn, path)

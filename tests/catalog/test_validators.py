@@ -48,16 +48,19 @@ def test_generator_makes_valid_ids_with_the_asked_sex() -> None:
     assert make_citizen_id("530102", "1987-02-28", 11) == make_citizen_id("530102", "19870228", 11)
 
 
-@pytest.mark.parametrize(("value", "fragment"), [
-    ("110105194912310021", "校验码"),        # wrong check digit (X expected)
-    ("110105199902300021", "19990230"),      # 30 February
-    ("11010519491231002", "18"),             # 17 characters
-    ("1101051949123100211", "18"),           # 19 characters
-    ("11010519491231A02X", "数字"),          # a letter in the body
-    ("00010519491231002X", "省级"),          # no province 00
-    ("110105219912310020", "出生日期"),      # born in 2199
-    (None, "空"),
-])
+@pytest.mark.parametrize(
+    ("value", "fragment"),
+    [
+        ("110105194912310021", "校验码"),  # wrong check digit (X expected)
+        ("110105199902300021", "19990230"),  # 30 February
+        ("11010519491231002", "18"),  # 17 characters
+        ("1101051949123100211", "18"),  # 19 characters
+        ("11010519491231A02X", "数字"),  # a letter in the body
+        ("00010519491231002X", "省级"),  # no province 00
+        ("110105219912310020", "出生日期"),  # born in 2199
+        (None, "空"),
+    ],
+)
 def test_bad_citizen_ids(value: str | None, fragment: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BIAOTONG_LANG", "zh")
     reason = check_citizen_id(value)
@@ -83,7 +86,9 @@ def test_uscc_known_valid_and_hand_computed() -> None:
     assert check_uscc(code) is None
     assert check_uscc(code.lower()) is None
     assert _org_check("M000100Y") == "4"  # its organisation code M000100Y-4 is valid too (GB 11714)
-    assert "校验码" in (check_uscc("91350100M000100Y44") or "") or "check" in (check_uscc("91350100M000100Y44") or "")
+    assert "校验码" in (check_uscc("91350100M000100Y44") or "") or "check" in (
+        check_uscc("91350100M000100Y44") or ""
+    )
     assert check_uscc("91350100M000100YI3") is not None  # I is not in the alphabet
     assert check_uscc("91350100M000100Y4") is not None
 
@@ -107,7 +112,7 @@ def _random_ids(n: int, seed: int = 7) -> list[str | None]:
         kind = i % 10
         if kind == 1:
             pos = int(rng.integers(0, 18))
-            cid = cid[:pos] + str(int(rng.integers(0, 10))) + cid[pos + 1:]
+            cid = cid[:pos] + str(int(rng.integers(0, 10))) + cid[pos + 1 :]
         elif kind == 2:
             cid = cid[:10] + f"{int(rng.integers(0, 15)):02d}{int(rng.integers(0, 33)):02d}" + cid[14:]
         elif kind == 3:
@@ -149,7 +154,7 @@ def test_vectorised_uscc_equals_scalar() -> None:
         c = make_uscc("530102", int(rng.integers(0, 10**8)), kind=str(int(rng.integers(1, 4))))
         if i % 3 == 1:
             pos = int(rng.integers(0, 18))
-            c = c[:pos] + USCC_ALPHABET[int(rng.integers(0, 31))] + c[pos + 1:]
+            c = c[:pos] + USCC_ALPHABET[int(rng.integers(0, 31))] + c[pos + 1 :]
         elif i % 7 == 2:
             c = c[:-1] + "I"
         elif i % 11 == 3:
@@ -161,7 +166,9 @@ def test_vectorised_uscc_equals_scalar() -> None:
 
 
 def test_a_million_ids_in_well_under_a_second_or_two() -> None:
-    base = [make_citizen_id("530102", date(1950, 1, 1) + timedelta(days=i * 13), i % 1000) for i in range(1000)]
+    base = [
+        make_citizen_id("530102", date(1950, 1, 1) + timedelta(days=i * 13), i % 1000) for i in range(1000)
+    ]
     arr = pa.array(base * 1000)
     citizen_id_valid(arr[:1000])
     started = time.perf_counter()

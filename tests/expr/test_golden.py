@@ -1,13 +1,12 @@
 """Golden SQL: tests/expr/fixtures/*.sql hold field expressions and the exact DuckDB and Spark SQL.
 
 A case is a `# case:` header, the fields as YAML under `# fields:`, then `-- duckdb` and `-- spark` SQL.
-After an intended change, regenerate with `BIAOTONG_UPDATE_GOLDEN=1 pytest tests/expr/test_golden.py`
-and read the diff: it is the review.
+After an intended change, regenerate with `python tests/expr/test_golden.py` and read the diff: it is
+the review.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -18,7 +17,6 @@ import yaml
 from biaotong.expr import OrgRollup, compile_fields, load_fields
 
 FIXTURES = Path(__file__).parent / "fixtures"
-UPDATE = os.environ.get("BIAOTONG_UPDATE_GOLDEN") == "1"
 DIALECTS = ("duckdb", "spark")
 
 
@@ -92,9 +90,11 @@ def _compile(case: Case, catalog, dialect: str) -> str:
     return q.sql(dialect)
 
 
-def test_update_golden(catalog):
-    if not UPDATE:
-        pytest.skip("set BIAOTONG_UPDATE_GOLDEN=1 to rewrite the fixtures")
+def update_golden() -> None:
+    """Rewrite the SQL sections of every fixture from the current compiler (headers are kept)."""
+    from biaotong.catalog import load_catalog
+
+    catalog = load_catalog()
     by_file: dict[Path, list[str]] = {}
     for case in CASES:
         text = "\n".join(case.header)
@@ -116,3 +116,7 @@ def test_golden_sql(case: Case, dialect: str, catalog):
 def test_golden_duckdb_sql_runs(case: Case, con):
     """The text in the fixture, not just the tree, is valid DuckDB over the test population."""
     con.execute(case.expected["duckdb"].rstrip(";")).fetchall()
+
+
+if __name__ == "__main__":
+    update_golden()

@@ -7,8 +7,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from biaotong.demo.arrays import format_dates, zfill
-from biaotong.demo.ids import citizen_id_valid, corrupt_check_digit
+from biaotong.demo.arrays import ascii_matrix_to_arrow, digits, format_dates, zfill
+from biaotong.demo.ids import citizen_id_valid, corrupt_check_digit, fixed_width_matrix
 from biaotong.demo.orgs import MERGE_DATE, MERGED_ROOT
 from biaotong.demo.people import (
     CHILD, DECEASED, GRANDCHILD, HEAD, MOVED_OUT, PARENT, REF_DATE, SPOUSE, Population,
@@ -144,5 +144,11 @@ def _count_old(ctx: Context, persons: pa.Table) -> int:
 
 
 def _timestamps(days: np.ndarray, secs: np.ndarray) -> pa.Array:
-    ts = (days.astype("datetime64[s]") + secs.astype("timedelta64[s]")).astype("datetime64[s]")
-    return pc.strftime(pa.array(ts), format="%Y-%m-%d %H:%M:%S")
+    """'YYYY-MM-DD HH:MM:SS' strings, built as bytes (pyarrow's strftime is slow on millions of rows)."""
+    date = format_dates(days, "iso")
+    mat = fixed_width_matrix(date, 10)
+    assert mat is not None
+    n = len(days)
+    hms = np.concatenate([np.full((n, 1), 32, np.uint8), digits(secs // 3600, 2), np.full((n, 1), 58, np.uint8),
+                          digits(secs // 60 % 60, 2), np.full((n, 1), 58, np.uint8), digits(secs % 60, 2)], axis=1)
+    return ascii_matrix_to_arrow(np.concatenate([mat, hms], axis=1))

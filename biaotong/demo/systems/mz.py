@@ -18,7 +18,7 @@ from biaotong.demo.orgs import MERGE_DATE, MERGED_ROOT, RENAMED
 from biaotong.demo.people import CHILD, DECEASED, GRANDCHILD, HEAD, PARENT, REF_DATE, SPOUSE
 from biaotong.demo.programs import DIBAO, DIBIAN, TEKUN
 from biaotong.demo.systems.base import Context, SystemResult, pick_rows, write_source
-from biaotong.demo.writers import normalize_zip
+from biaotong.demo.writers import DATE_STYLE_PLACEHOLDER, inject_rows, xlsx_rows_xml
 
 FILE = "systems/mz_jzdx.xlsx"
 SHEET = "救助对象花名册"
@@ -174,12 +174,14 @@ def _write_xlsx(ctx: Context, data: list[list[object]]) -> None:
     width = len(HEADERS)
     ws.column_dimensions["E"].width = 22
     ws.merged_cells.add(CellRange(min_col=1, min_row=1, max_col=width, max_row=1))
-    ws.merged_cells.add(CellRange(min_col=1, min_row=2, max_col=width, max_row=2))
+    ws.merged_cells.add(CellRange(min_col=1, min_row=2, max_col=7, max_row=2))
     title = openpyxl.cell.WriteOnlyCell(ws, "青山县城乡低保、特困供养及低保边缘对象花名册（2025年6月）")
     title.font = Font(bold=True, size=16)
     title.alignment = Alignment(horizontal="center")
     ws.append([title])
-    ws.append(["填报单位：青山县民政局（盖章）        统计截止日期：2025年6月30日        单位：人、元"])
+    # the note row carries the cut-off date as a date cell, whose style the data's date cells reuse
+    ws.append(["填报单位：青山县民政局（盖章）        单位：人、元", None, None, None, None, None, None, "统计截止日期：",
+               dt.date(2025, 6, 30)])
     top: list[object] = [None] * width
     bottom: list[object] = [None] * width
     grouped = {c for _, a, b in GROUPS for c in range(a, b + 1)}
@@ -201,9 +203,8 @@ def _write_xlsx(ctx: Context, data: list[list[object]]) -> None:
             cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
             cells.append(cell)
         ws.append(cells)
-    for row in data:
-        ws.append(row)
-    ws.append(["制表人：李建华", None, None, "审核人：王丽", None, None, None, "制表日期：2025年7月3日"])
     path = ctx.out_dir / FILE
     wb.save(path)
-    normalize_zip(path)
+    # The data rows go straight into the sheet XML: openpyxl's per-cell objects are too slow for big counties.
+    footer: list[object] = ["制表人：李建华", None, None, "审核人：王丽", None, None, None, "制表日期：2025年7月3日"]
+    inject_rows(path, "xl/worksheets/sheet1.xml", xlsx_rows_xml([*data, footer], 5, DATE_STYLE_PLACEHOLDER), "I2")

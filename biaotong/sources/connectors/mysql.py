@@ -39,9 +39,10 @@ def _column(values: tuple[Any, ...], type_code: int) -> pa.Array:
         arr = pa.array(values)
     except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
         return pa.array([None if v is None else str(v) for v in values], type=pa.string())
-    if pa.types.is_decimal(arr.type) or pa.types.is_null(arr.type) or pa.types.is_duration(arr.type):
-        return arr.cast(pa.string()) if not pa.types.is_duration(arr.type) else pa.array(
-            [None if v is None else str(v) for v in values], type=pa.string())
+    if pa.types.is_duration(arr.type):  # TIME columns
+        return pa.array([None if v is None else str(v) for v in values], type=pa.string())
+    if pa.types.is_decimal(arr.type) or pa.types.is_null(arr.type):
+        return arr.cast(pa.string())
     if pa.types.is_binary(arr.type):
         try:
             return arr.cast(pa.string())
