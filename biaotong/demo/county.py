@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -37,7 +38,10 @@ def generate_county(out_dir: Path, *, residents: int = 150_000, seed: int = 2025
     pop = generate_population(np.random.default_rng([seed, 2]), tree, residents)
     prog = assign_programs(np.random.default_rng([seed, 3]), pop)
     ctx = Context(out_dir, tree, pop, prog, seed, pg_url=pg_url, pg_schema=pg_schema)
-    results = [build(ctx) for build in SYSTEMS]
+    # Two workers: SQLite ingest and numpy release the GIL, and every system has its own files and RNG stream,
+    # so the output does not depend on the scheduling.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(lambda build: build(ctx), SYSTEMS))
     files = [ORG_TREE_FILE] + [f for r in results for f in r.files] + [s for r in results for s in r.sources]
     age = pop.age
     alive = pop.status != DECEASED

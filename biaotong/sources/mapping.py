@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from biaotong.errors import SourceError
+from biaotong.lake.types import ARROW_TYPES, REJECT_SCHEMA
 from biaotong.sources.connectors.base import ROW_COLUMN, source_where
 from biaotong.sources.orgs import OrgResolver, org_codes, org_names
 from biaotong.sources.reasons import Reason, reason_for
@@ -35,14 +36,7 @@ if TYPE_CHECKING:
     from biaotong.catalog.model import DataElement
     from biaotong.sources.spec import ColumnMap, SourceSpec
 
-ARROW_TYPES: dict[str, pa.DataType] = {
-    "string": pa.string(), "integer": pa.int64(), "decimal": pa.float64(), "boolean": pa.bool_(),
-    "date": pa.date32(), "code": pa.string(),
-}
-REJECT_SCHEMA = pa.schema([
-    ("row", pa.int64()), ("column", pa.string()), ("element", pa.string()), ("value", pa.string()),
-    ("reason", pa.string()), ("reason_en", pa.string()), ("kind", pa.string()),
-])
+# The lake's storage types are the contract between mapping and snapshots.
 
 
 def mapped_schema(spec: SourceSpec, catalog: Any) -> pa.Schema:

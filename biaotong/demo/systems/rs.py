@@ -64,13 +64,13 @@ def build(ctx: Context) -> SystemResult:
         "aaa040": pa.array(grade), "aic261": pa.array(benefit, mask=np.isnan(benefit)),
         "aae036": pa.array(ts.astype("datetime64[us]")),
     })
-    # 劳动力资源 (16–64, not in school)
-    lab = np.flatnonzero(pop.active & (age >= 16) & (age <= 64))
+    # 劳动力资源 of rural people aged 16–64
+    lab = np.flatnonzero(pop.active & (age >= 16) & (age <= 64) & pop.hh_rural[pop.hh])
     la = age[lab]
     away = pop.away[lab]
     u = rng.random(len(lab))
     jyzt = np.select(
-        [away, la < 20, pop.hh_rural[pop.hh[lab]] & (u < 0.55), u < 0.2, u < 0.35, u < 0.42, u < 0.5],
+        [away, la < 20, u < 0.55, u < 0.65, u < 0.75, u < 0.8, u < 0.86],
         ["E", "G", "D", "A", "B", "C", "F"], "H",
     )
     months = np.where(jyzt == "E", rng.integers(3, 13, len(lab)), 0)
@@ -79,6 +79,10 @@ def build(ctx: Context) -> SystemResult:
         "jyzt": pa.array(jyzt, pa.string()), "sfwcwg": pa.array(np.where(jyzt == "E", "1", "0"), pa.string()),
         "wgys": pa.array(months), "aab301": pa.array(ctx.village_codes()[pop.village[lab]], pa.string()),
     })
+    if not ctx.pg_url:  # SQLite keeps dates and times as text
+        ac01 = ac01.set_column(4, "aac006", pc.cast(ac01["aac006"], pa.string()))
+        ac20 = ac20.set_column(3, "aac030", pc.cast(ac20["aac030"], pa.string()))
+        ac20 = ac20.set_column(6, "aae036", pc.strftime(ac20["aae036"], "%Y-%m-%d %H:%M:%S"))
     tables = {"ac01": ac01, "ac20": ac20, "ldl_jbxx": ldl}
     if ctx.pg_url:
         write_postgres(ctx.pg_url, ctx.pg_schema, tables)
@@ -108,7 +112,7 @@ def build(ctx: Context) -> SystemResult:
                     "sfwcwg": "migrant_worker",
                     "wgys": "migrant_work_months"},
         "sync": {"mode": "full"},
-    }, "人社劳动力资源信息采集（16–64 岁）。就业状态 jyzt：A 单位就业 B 灵活就业 C 自主创业 D 务农\n"
+    }, "人社农村劳动力资源信息采集（16–64 岁）。就业状态 jyzt：A 单位就业 B 灵活就业 C 自主创业 D 务农\n"
        "E 转移就业 F 失业 G 在校学生 H 其他；sfwcwg 是否外出务工 1/0。")
     conflicts = int(len(bconf))
     return SystemResult(

@@ -84,7 +84,7 @@ def build(ctx: Context) -> SystemResult:
         "ZLNLPF": pa.array(score.astype(np.int64)), "ZLNLPJ": pa.array(band, pa.string()),
     })
     write_sqlite(ctx.out_dir / DB, {"jkda_grjbxx": records, "jtys_qy": contracts, "lnr_tj": checks},
-                 indexes=[("jkda_grjbxx", "SFZH"), ("jtys_qy", "SFZH"), ("lnr_tj", "SFZH")])
+                 indexes=[("jtys_qy", "SFZH"), ("lnr_tj", "SFZH")])
     src = write_source(ctx, {
         "name": "wj_health", "title": "卫健基本公共卫生（健康档案、家庭医生签约、老年人体检）", "department": "health",
         "entity": "resident", "connection": {"kind": "sqlite", "url": f"sqlite:///../{DB}"}, "query": QUERY,
