@@ -31,6 +31,8 @@ from biaotong.catalog.specs import CodeListSpec, DepartmentSpec, ElementSpec, En
 from biaotong.catalog.standard import Catalog, normalize_term
 from biaotong.errors import CatalogError, where
 
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: 20× faster
+
 PACKAGE_DIR = Path(__file__).parent / "data"
 _M = TypeVar("_M", bound=BaseModel)
 
@@ -91,7 +93,7 @@ def _load(dirs: tuple[Path, ...]) -> Catalog:
 
 def _read_yaml(path: Path, shown: str) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise CatalogError(

@@ -38,6 +38,8 @@ from biaotong.catalog.orgtree import BEGINNING, LEVELS, OrgUnit, level_of_code, 
 from biaotong.errors import CatalogError, ConfigError, where
 from biaotong.store.schema import org_events, org_units
 
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: 20× faster
+
 OrgCode = Annotated[
     str,
     BeforeValidator(lambda v: str(v) if isinstance(v, int) else v),
@@ -111,7 +113,7 @@ class ImportResult:
 def read_org_file(path: Path) -> OrgFile:
     shown = str(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise ConfigError(

@@ -114,7 +114,7 @@ def _parent_code(tree: OrgTree, parent: str | None, day: date) -> str | None:
 
 
 def _indexes(tree: OrgTree, day: date, pcode: str | None, level: str | None) -> tuple[_Index, _Index]:
-    """(units valid on `day` under `pcode`, units of other days under it), built once per scope."""
+    """(units valid on `day` under `pcode`, versions of other days under it), built once per scope."""
     key = ("index", day, pcode, level)
     found = tree._names.get(key)
     if found is None:
@@ -124,13 +124,13 @@ def _indexes(tree: OrgTree, day: date, pcode: str | None, level: str | None) -> 
             current = tree.descendants(pcode, level=level, on=day)
         else:
             current = []
+        others = tree._names.get(("others", day))
+        if others is None:  # versions not valid on `day`: few, since renames and 撤并 are rare
+            others = tree._names[("others", day)] = [
+                u for code in tree.codes() for u in tree.versions(code) if not u.valid_on(day)
+            ]
         scope = {pcode} | {u.code for u in current} if pcode else None
-        old = [
-            u
-            for code in tree.codes()
-            for u in tree.versions(code)
-            if not u.valid_on(day) and level in (None, u.level) and (scope is None or u.parent in scope)
-        ]
+        old = [u for u in others if level in (None, u.level) and (scope is None or u.parent in scope)]
         found = tree._names[key] = (_Index.of(current), _Index.of(old))
     return found
 

@@ -66,9 +66,8 @@ def approve_cmd(
     """
     from biaotong.review import approve
 
-    out = approve(workspace(ctx), report_id, reason, actor)
+    approve(workspace(ctx), report_id, reason, actor)
     console.print(msg(f"报表 {report_id} 已通过准入", f"report {report_id} approved"))
-    del out
 
 
 @handle_errors

@@ -50,7 +50,7 @@ VILLAGE_ROOTS: tuple[str, ...] = (
 # Communities (社区) in the county seat and township seats.
 COMMUNITY_ROOTS: tuple[str, ...] = (
     "城东", "城西", "城南", "城北", "文化路", "人民路", "滨河", "园丁", "建设", "北门", "南门", "东门",
-    "西门", "新城", "翠湖", "凤鸣", "龙泉", "解放路", "正义路", "团山", "白塔", "金牛", "玉屏", "振兴路",
+    "西门", "新城", "翠湖", "解放路", "正义路", "团山", "白塔", "金牛", "玉屏", "振兴路",
 )
 
 # Townships of 青山县: (root, kind, dominant minority or "") — kind 街道 / 镇 / 乡 / 彝族乡 …

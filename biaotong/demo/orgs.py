@@ -142,42 +142,46 @@ def build_org_tree(seed: int) -> OrgTree:
     villages += [a, b, c]
     renamed = next(t for t in townships if t.old_name)
     events: list[dict[str, Any]] = [
-        {"kind": "merge", "date": MERGE_DATE, "from": [a.code, b.code], "into": c.code,
-         "note": f"{a.name}、{b.name}合并设立{c.name}"},
+        {"kind": "merge", "date": MERGE_DATE, "from": [a.code, b.code], "into": c.code},
         {"kind": "rename", "date": RENAME_DATE, "code": renamed.code, "old_name": renamed.old_name,
-         "new_name": renamed.name, "note": f"撤销{renamed.old_name}，设立{renamed.name}"},
+         "new_name": renamed.name},
     ]
     return OrgTree(townships, villages, events)
 
 
 def org_tree_document(tree: OrgTree) -> dict[str, Any]:
-    """The org tree in the YAML shape of docs/contracts.md."""
+    """The org tree in the YAML shape `biaotong.catalog.orgimport` reads: units as they were first, then the
+    events (the merged village is created by its merge event; the renamed township is listed by its old name)."""
     units: list[dict[str, Any]] = [
-        {"code": PROVINCE[0], "name": PROVINCE[1], "level": "province", "parent": None, "aliases": ["云岭"]},
+        {"code": PROVINCE[0], "name": PROVINCE[1], "level": "province", "aliases": ["云岭"]},
         {"code": CITY[0], "name": CITY[1], "level": "city", "parent": PROVINCE[0], "aliases": ["彩云"]},
         {"code": COUNTY[0], "name": COUNTY[1], "level": "county", "parent": CITY[0], "aliases": ["青山"]},
     ]
     for t in tree.townships:
-        units.append({"code": f"{t.code}000", "name": t.name, "level": "township", "parent": COUNTY[0],
-                      "aliases": list(t.aliases)})
+        name = t.old_name or t.name
+        aliases = [a for a in t.aliases if a != name] if t.old_name is None else _township_aliases(t.root, "乡")
+        units.append({"code": f"{t.code}000", "name": name, "level": "township", "parent": COUNTY[0],
+                      "aliases": aliases})
     for v in tree.villages:
-        unit: dict[str, Any] = {"code": v.code, "name": v.name, "level": "village",
-                                "parent": f"{tree.townships[v.township].code}000", "aliases": list(v.aliases)}
-        if v.valid_from:
-            unit["valid_from"] = v.valid_from
-        if v.valid_to:
-            unit["valid_to"] = v.valid_to
-        units.append(unit)
-    events = []
+        if v.valid_from is None:
+            units.append({"code": v.code, "name": v.name, "level": "village",
+                          "parent": f"{tree.townships[v.township].code}000", "aliases": list(v.aliases)})
+    events: list[dict[str, Any]] = []
     for e in tree.events:
-        e2 = dict(e)
-        if e2["kind"] == "rename":
-            e2["code"] = f"{e2['code']}000"
-        events.append(e2)
-    return {"name": "青山县（演示）", "as_of": date(2025, 6, 30), "units": units, "events": events}
+        if e["kind"] == "merge":
+            new = next(v for v in tree.villages if v.code == e["into"])
+            events.append({"kind": "merge", "date": e["date"], "units": list(e["from"]), "into": e["into"],
+                           "name": new.name, "aliases": list(new.aliases)})
+        else:
+            t = next(t for t in tree.townships if t.code == e["code"])
+            events.append({"kind": "rename", "date": e["date"], "code": f"{t.code}000", "name": t.name,
+                           "aliases": _township_aliases(t.root, "镇")[:1]})
+    return {"units": units, "events": events}
 
 
 def write_org_tree(tree: OrgTree, path: Path) -> None:
     text = yaml.safe_dump(org_tree_document(tree), allow_unicode=True, sort_keys=False, width=120)
-    path.write_text("# 青山县演示行政区划（虚构）。12 位统计用区划代码；2024-01-01 有撤并与更名。\n" + text,
+    head = ("# 青山县演示行政区划（虚构）：云岭省 › 彩云市 › 青山县 › 乡镇（街道） › 村（社区），12 位统计用区划代码。\n"
+            "# 2024-01-01：杨柳镇大营村、小营村合并设立双营村；撤销大坪乡，设立大坪镇（代码不变）。\n")
+    path.write_text(head + text,
                     encoding="utf-8")

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from biaotong.demo import names
 from biaotong.demo.arrays import concat, label_array, pick, take_str, ymd, zfill
@@ -103,7 +104,7 @@ def generate_population(rng: np.random.Generator, tree: OrgTree, n: int) -> Popu
     v_weight = np.where(v_comm, 2.2, 1.0) * rng.lognormal(0, 0.35, len(current))
     hh_village = current[pick(rng, v_weight, h)]
     rural = ~np.array([v.community for v in tree.villages])[hh_village]
-    u = rng.random(h)
+    rng.random(h)
     head_age = np.empty(h, np.int64)
     has_sp = np.zeros(h, bool)
     n_par = np.zeros(h, np.int64)
@@ -208,7 +209,7 @@ def generate_population(rng: np.random.Generator, tree: OrgTree, n: int) -> Popu
                                    (age >= 14) & (age <= 28) & (rng.random(n) < 0.3)], [0, 1], 2))
     phone = _phones(rng, age)
     hh_head = first
-    hh_seq = _rank_within(hh_village)
+    hh_seq = rank_within(hh_village)
     v_codes = np.array([int(v.code) for v in tree.villages], dtype=np.int64)
     hh_id = zfill(v_codes[hh_village] * 10000 + hh_seq + 1, 16)
     hh_address = _addresses(rng, tree, hh_village)
@@ -227,11 +228,7 @@ def _age_on(birth: np.ndarray, on: np.datetime64) -> np.ndarray:
     return (oy[0] - by - ((bm * 100 + bd) > (om[0] * 100 + od[0]))).astype(np.int64)
 
 
-def age_on(birth: np.ndarray, on: np.datetime64) -> np.ndarray:
-    return _age_on(birth, on)
-
-
-def _rank_within(groups: np.ndarray) -> np.ndarray:
+def rank_within(groups: np.ndarray) -> np.ndarray:
     """0-based rank of each element within its group, in original order."""
     order = np.argsort(groups, kind="stable")
     g = groups[order]
@@ -245,7 +242,7 @@ def _rank_within(groups: np.ndarray) -> np.ndarray:
 
 def _sequence_numbers(region: np.ndarray, ymd_int: np.ndarray, male: np.ndarray) -> np.ndarray:
     key = (region.astype(np.int64) * 100_000_000 + ymd_int) * 2 + male
-    rank = _rank_within(key)
+    rank = rank_within(key)
     offset = (key * 2654435761 % 97).astype(np.int64)  # a per-group start, like a police station's range
     seq = 2 * (offset + rank) + male
     if seq.max(initial=0) > 999:
@@ -325,6 +322,4 @@ def _addresses(rng: np.random.Generator, tree: OrgTree, hh_village: np.ndarray) 
     bldg = pa.array(rng.integers(1, 30, h)).cast(pa.string())
     room = pa.array(rng.integers(1, 7, h) * 100 + rng.integers(1, 5, h)).cast(pa.string())
     town_addr = concat(prefix, road, house_no, "号", bldg, "栋", room, "室")
-    import pyarrow.compute as pc
-
     return pc.if_else(pa.array(community), town_addr, rural_addr)

@@ -58,17 +58,6 @@ def write_csv(path: Path, table: pa.Table, encoding: str = "utf-8") -> None:
     path.write_bytes(data)
 
 
-def normalize_zip(path: Path) -> None:
-    """Rewrite a zip (xlsx) with fixed timestamps and order, so the same content gives the same bytes."""
-    with zipfile.ZipFile(path) as zin:
-        items = [(info.filename, zin.read(info.filename)) for info in zin.infolist()]
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
-        for name, data in items:
-            info = zipfile.ZipInfo(name, date_time=FIXED_ZIP_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            zout.writestr(info, data)
-
-
 def _col_letters(n: int) -> list[str]:
     out = []
     for i in range(1, n + 1):
@@ -123,6 +112,8 @@ def inject_rows(path: Path, sheet_xml: str, rows_xml: str, date_cell: str) -> No
                 rows_xml = rows_xml.replace(DATE_STYLE_PLACEHOLDER, style.group(1))
                 cut = text.index("</sheetData>")
                 data = (text[:cut] + rows_xml + text[cut:]).encode("utf-8")
+            elif name == "docProps/core.xml":  # openpyxl stamps the save time; keep the file reproducible
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2025-07-03T09:00:00Z", data)
             info = zipfile.ZipInfo(name, date_time=FIXED_ZIP_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
             zout.writestr(info, data)

@@ -356,7 +356,7 @@ class Matcher:
             prop.reason = f"与指标「{t.name}」相符"
         elif t.collected:
             prop.kind, prop.target = "collected", t.id
-            prop.expression = {"collected": t.code}
+            prop.expression = {"collected": t.code, "entity": t.entity}
             prop.reason = f"数据元「{t.name}」无系统来源，需基层采集（一次填报、多表复用）"
         else:
             prop.kind, prop.target = "element", t.id

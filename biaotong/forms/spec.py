@@ -85,7 +85,8 @@ def apply_mapping(proposals: list[Proposal], mapping: dict[str, Any], *, file: s
             p.kind, p.target, p.expression = "unmapped", "skip", None
         elif isinstance(choice, str) and choice.startswith("collected:"):
             code = choice.split(":", 1)[1]
-            p.kind, p.target, p.expression = "collected", code, {"collected": code.split(".")[-1]}
+            entity = code.split(".")[0] if "." in code else "village"
+            p.kind, p.target, p.expression = "collected", code, {"collected": code.split(".")[-1], "entity": entity}
         elif isinstance(choice, str) and "." in choice:
             entity, code = choice.split(".", 1)
             p.kind, p.target = "element", choice

@@ -30,9 +30,12 @@ def _record(conn: Connection, action: str, actor: str, obj: str, hashes: dict[st
 def save_report(ws: Any, spec: dict[str, Any], template: bytes, *, actor: str = "cli") -> str:
     """Validate the spec with the reports package, then insert or replace it with its workbook (status draft).
     A published or approved report cannot be overwritten: it must go through review again under a new id."""
+    from biaotong.reports.library import builtin_library
     from biaotong.reports.spec import parse_spec
+    from biaotong.reports.store import validate
 
     parsed = parse_spec(spec, file=spec.get("source_form"))
+    validate(parsed, builtin_library(), ws.catalog, file=spec.get("source_form"))
     data = parsed.to_json()
     digest = parsed.sha256
     now = _now()

@@ -84,7 +84,7 @@ def _aggregate(
     result = ReportResult(
         spec=spec, period=per, org_code=plan.unit.code, org_name=plan.unit.name, columns=res.columns(),
         level=plan.level, role=role, snapshots=snaps, generated_at=datetime.now(UTC),
-        sql={e: q.sql() for e, q in now.queries.items()},
+        sql=dict(now.sql),
     )
     shown = res.shown
     for unit, depth, is_sub in layout:

@@ -84,6 +84,8 @@ def fetch_roster(
     records = []
     for raw in rows:
         rec = dict(zip(names, raw, strict=True))
+        # A village dissolved by the period end shows as the unit holding its data then.
+        rec["org_code"] = plan.mapping.get(rec["org_code"], {}).get("village", rec["org_code"])
         out: dict[str, Any] = {}
         for e in elements:
             out[e.code] = display_value(e, rec.get(e.code), catalog, tree, end, role)

@@ -16,6 +16,7 @@ from biaotong.errors import ReportError, where
 Layout = Literal["aggregate", "roster", "form"]
 LEVELS = ("province", "city", "county", "township", "village")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class _Strict(BaseModel):
@@ -161,7 +162,7 @@ def parse_spec(data: Any, *, file: str | None = None) -> ReportSpec:
 def load_spec_file(path: Path | str) -> ReportSpec:
     p = Path(path)
     try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+        data = yaml.load(p.read_text(encoding="utf-8"), Loader=_LOADER)
     except FileNotFoundError:
         raise ReportError(f"找不到报表定义文件：{p}", f"report spec file not found: {p}", where(file=str(p))) from None
     except yaml.YAMLError as exc:

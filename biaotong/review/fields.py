@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -64,10 +65,13 @@ def _collect(need: FieldNeed, expr: dict[str, Any], library: Any, catalog: Any, 
     entity = expr.get("entity") or "resident"
     if expr.get("collected"):
         code = str(expr["collected"])
-        qualified = code if "." in code else _qualify(code, catalog)
+        qualified = code if "." in code else (f"{expr['entity']}.{code}" if expr.get("entity") else _qualify(code, catalog))
         need.collected.add(qualified)
         need.elements.add(qualified)
         return
+    if expr.get("agg"):  # counting rows needs the rows: the entity's key element
+        with contextlib.suppress(Exception):  # an unknown entity is reported when the spec is validated
+            need.elements.add(f"{entity}.{catalog.entity(entity).key}")
     for text in (expr.get("filter"), expr.get("of"), expr.get("date")):
         if isinstance(text, str):
             need.elements |= _elements_of(text, entity, catalog)

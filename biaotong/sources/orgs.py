@@ -22,17 +22,13 @@ class OrgResolver(Protocol):
         self, pairs: Iterable[tuple[str | None, str]], on: Any = None, level: str | None = None, threshold: float = ...
     ) -> Mapping[tuple[str | None, str], tuple[str, float] | None]: ...
 
-    def get(self, code: str, on: Any = None) -> Any: ...
+    def __contains__(self, code: object) -> bool: ...
 
 
 def _known_codes(resolver: Any, codes: list[str]) -> list[bool]:
-    out = []
-    for code in codes:
-        try:
-            out.append(resolver.get(code) is not None)
-        except Exception:
-            out.append(False)
-    return out
+    # Any version ever counts: rows of older systems may carry a village merged away since (撤并);
+    # reports roll such codes up into their successors.
+    return [code in resolver for code in codes]
 
 
 def org_codes(raw: pa.Array, resolver: OrgResolver | None) -> Parsed:

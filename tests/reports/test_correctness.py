@@ -123,5 +123,5 @@ def test_years_since_fields(county_ws: Any) -> None:
     per = Period.parse("2025-06", "month")
     result = generate(ws, spec, per, COUNTY, level="village")
     for row in result.rows:
-        for sid, fid in KNOWN_EXPR_BUGS:
+        for _sid, fid in KNOWN_EXPR_BUGS:
             assert same(row.values[fid], expected(spec, fid, row.org_code, per, county)), (fid, row.org_code)

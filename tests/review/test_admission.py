@@ -26,8 +26,8 @@ def spec(report_id: str, title: str, fields: list[dict[str, Any]], level: str = 
 AUTO = [{"id": "pop_total", "label": "户籍人口", "indicator": "pop_total"},
         {"id": "pop_60plus", "label": "60岁以上", "indicator": "pop_60plus"},
         {"id": "dibao_persons", "label": "低保人数", "indicator": "dibao_persons"}]
-COLLECTED = [{"id": "cadres", "label": "村两委成员", "expression": {"collected": "cadres"}},
-             {"id": "grids", "label": "网格数", "expression": {"collected": "grid_count"}}]
+COLLECTED = [{"id": "cadres", "label": "村两委成员", "expression": {"collected": "cadres", "entity": "village"}},
+             {"id": "grids", "label": "网格数", "expression": {"collected": "grid_count", "entity": "village"}}]
 
 
 @pytest.fixture
@@ -41,8 +41,8 @@ def test_all_auto_is_advised_to_pass(ws: Workspace) -> None:
     r = review(ws, "mz_a")
     assert r.counts == {"auto": 3, "reused": 0, "new": 0}
     assert r.verdict == "approve" and r.reasons[0] == "建议通过：全部字段可由系统自动生成"
-    assert r.org_units == 6  # villages of the synthetic county still in force
-    assert r.minutes_before == 3 * 6 * 2.0 and r.minutes_after == 0
+    assert r.org_units == 5  # villages in force (小河村 was merged into 西山村)
+    assert r.minutes_before == 3 * 5 * 2.0 and r.minutes_after == 0
     data = r.to_json()
     json.dumps(data, ensure_ascii=False, default=str)
     assert data["saving"] == 1.0
@@ -67,7 +67,7 @@ def test_collected_fields_are_new_then_reused(ws: Workspace) -> None:
     first = review(ws, "mz_c")
     assert [f.status for f in first.fields] == ["new", "new", "auto"]
     assert first.verdict == "reject" and "需基层手工填报" in first.reasons[0]
-    assert first.minutes_after == 2 * 6 * 2.0
+    assert first.minutes_after == 2 * 5 * 2.0
     approve(ws, "mz_c", "村情必需", "数据局")
     save_report(ws, spec("zz_d", "网格化管理统计", [COLLECTED[1], *AUTO[1:]]), b"xlsx")
     second = review(ws, "zz_d")

@@ -76,7 +76,6 @@ def build(ctx: Context) -> SystemResult:
             "身份证号": "id_number", "姓名": "name", "性别": "sex",
             "出生日期": {"element": "birth_date", "date_format": "auto"}, "民族": "ethnicity",
             "残疾证号": "disability_cert_no", "残疾类别": "disability_category", "残疾等级": "disability_grade",
-            "所在乡镇": {"element": "org_code", "org_by_name": True, "level": "township"},
             "所在村（社区）": {"element": "org_code", "org_by_name": True, "parent_column": "所在乡镇"},
             "困难残疾人生活补贴": "disability_living_subsidy",
             "重度残疾人护理补贴": "severe_disability_care_subsidy", "联系电话": "phone",

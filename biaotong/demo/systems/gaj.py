@@ -11,7 +11,15 @@ from biaotong.demo.arrays import ascii_matrix_to_arrow, digits, format_dates, zf
 from biaotong.demo.ids import citizen_id_valid, corrupt_check_digit, fixed_width_matrix
 from biaotong.demo.orgs import MERGE_DATE, MERGED_ROOT
 from biaotong.demo.people import (
-    CHILD, DECEASED, GRANDCHILD, HEAD, MOVED_OUT, PARENT, REF_DATE, SPOUSE, Population,
+    CHILD,
+    DECEASED,
+    GRANDCHILD,
+    HEAD,
+    MOVED_OUT,
+    PARENT,
+    REF_DATE,
+    SPOUSE,
+    Population,
 )
 from biaotong.demo.systems.base import Context, SystemResult, pick_rows, write_source
 from biaotong.demo.writers import write_sqlite

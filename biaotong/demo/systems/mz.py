@@ -126,12 +126,11 @@ def build(ctx: Context) -> SystemResult:
     src = write_source(ctx, {
         "name": "mz_assistance", "title": "民政社会救助对象花名册", "department": "civil_affairs",
         "entity": "resident",
-        "connection": {"kind": "xlsx", "path": f"../{FILE}", "sheet": SHEET, "header_row": 3, "header_rows": 2},
+        "connection": {"kind": "xlsx", "path": f"../{FILE}", "sheet": SHEET, "header_row": 4},
         "key": "id_number",
         "columns": {
             "身份证号码": "id_number", "姓名": "name", "性别": "sex",
             "出生日期": {"element": "birth_date", "date_format": "auto"},
-            "乡镇（街道）": {"element": "org_code", "org_by_name": True, "level": "township"},
             "村（社区）": {"element": "org_code", "org_by_name": True, "parent_column": "乡镇（街道）"},
             "救助类别": "assistance_category", "供养方式": "support_mode", "自理能力": "self_care_ability",
             "月救助金额（元）": "assistance_amount",
@@ -140,7 +139,7 @@ def build(ctx: Context) -> SystemResult:
             "联系电话": "phone",
         },
         "sync": {"mode": "full"},
-    }, "民政社会救助对象花名册（Excel 导出）：第1行标题，第2行填报说明，第3–4行为合并表头（列名取最下一层），\n"
+    }, "民政社会救助对象花名册（Excel 导出）：第1行标题，第2行填报说明，第3行为分组表头（横向合并），第4行为列名，\n"
        "第5行起为数据，末行为制表人落款。乡镇、村按名称填写（含简称、旧名与个别错字），日期格式混杂。")
     all_ids = pa.array([row[4] for row in data])
     return SystemResult(
@@ -182,18 +181,12 @@ def _write_xlsx(ctx: Context, data: list[list[object]]) -> None:
     # the note row carries the cut-off date as a date cell, whose style the data's date cells reuse
     ws.append(["填报单位：青山县民政局（盖章）        单位：人、元", None, None, None, None, None, None, "统计截止日期：",
                dt.date(2025, 6, 30)])
+    # two header rows: group labels merged over their columns, then every column's own name
     top: list[object] = [None] * width
-    bottom: list[object] = [None] * width
-    grouped = {c for _, a, b in GROUPS for c in range(a, b + 1)}
-    for c, h in enumerate(HEADERS):
-        if c in grouped:
-            bottom[c] = h
-        else:
-            top[c] = h
-            ws.merged_cells.add(CellRange(min_col=c + 1, min_row=3, max_col=c + 1, max_row=4))
     for label, a, b in GROUPS:
         top[a] = label
         ws.merged_cells.add(CellRange(min_col=a + 1, min_row=3, max_col=b + 1, max_row=3))
+    bottom: list[object] = list(HEADERS)
     bold = Font(bold=True)
     for header_row in (top, bottom):
         cells = []

@@ -114,13 +114,12 @@ def build(ctx: Context) -> SystemResult:
         "sync": {"mode": "full"},
     }, "人社农村劳动力资源信息采集（16–64 岁）。就业状态 jyzt：A 单位就业 B 灵活就业 C 自主创业 D 务农\n"
        "E 转移就业 F 失业 G 在校学生 H 其他；sfwcwg 是否外出务工 1/0。")
-    conflicts = int(len(bconf))
     return SystemResult(
         id="rs", title="人社城乡居民养老保险与劳动力资源", department="hrss", kind=kind, files=files,
         tables={"ac01": k, "ac20": k, "ldl_jbxx": len(lab)}, sources=[src, src_l],
         mess={"invalid_ids": int((~citizen_id_valid(ids)).sum()),
               "deceased_receiving": int(still_paid.sum()),
-              "birth_date_conflicts": conflicts,
+              "birth_date_conflicts": len(bconf),
               "receiving": int(pc.sum(pc.equal(ac20["aac008"], "21")).as_py() or 0)},
         notes=[f"PostgreSQL schema {ctx.pg_schema}; set {PG_ENV}"] if ctx.pg_url else [],
     )

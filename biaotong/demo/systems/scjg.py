@@ -11,7 +11,7 @@ from biaotong.demo import names
 from biaotong.demo.arrays import concat, format_dates, take_str
 from biaotong.demo.ids import corrupt_uscc, uscc_valid, usccs
 from biaotong.demo.orgs import REGION6
-from biaotong.demo.people import REF_DATE, _rank_within
+from biaotong.demo.people import REF_DATE, rank_within
 from biaotong.demo.systems.base import Context, SystemResult, null_where, pick_rows, write_source
 from biaotong.demo.writers import write_csv
 
@@ -53,7 +53,7 @@ def build(ctx: Context) -> SystemResult:
         pa.array(kind == 0), concat("青山县", pa.array(t_root), rep_name, shop_word),
         pc.if_else(pa.array(kind == 2), concat("青山县", pa.array(v_root), crop, "种植", suffix),
                    concat("青山县", prefix, comp_word, suffix)))
-    again = _rank_within(np.unique(name.to_numpy(zero_copy_only=False), return_inverse=True)[1]) > 0
+    again = rank_within(np.unique(name.to_numpy(zero_copy_only=False), return_inverse=True)[1]) > 0
     name = pc.if_else(pa.array(again & (kind != 0)), concat("青山县", pa.array(v_root), prefix, comp_word, suffix), name)
     ind_letter = np.where(kind == 0, np.array([i for _, i in names.SHOP_WORDS])[shop],
                           np.where(kind == 2, "A", np.array([i for _, i in names.COMPANY_WORDS])[comp]))
