@@ -23,6 +23,7 @@ transaction.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
@@ -36,6 +37,8 @@ from sqlalchemy import Connection, and_, insert, select, update
 
 from biaotong.catalog.orgtree import BEGINNING, LEVELS, OrgUnit, level_of_code, prefix_of, unit_from_row
 from biaotong.errors import CatalogError, ConfigError, where
+from biaotong.ledger.events import Event as LedgerEvent
+from biaotong.ledger.log import record
 from biaotong.store.schema import org_events, org_units
 
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: 20× faster
@@ -341,7 +344,7 @@ def _check_overlaps(state: _State) -> None:
                 )
 
 
-def import_org_tree(conn: Connection, path: Path | str) -> ImportResult:
+def import_org_tree(conn: Connection, path: Path | str, *, actor: str = "admin") -> ImportResult:
     """Apply an org tree YAML file (units upserted, new events applied in date order) in the caller's
     transaction; on any error nothing is written and the error names the file and the key."""
     path = Path(path)
@@ -369,6 +372,13 @@ def import_org_tree(conn: Connection, path: Path | str) -> ImportResult:
         applied.append(ev)
     _check_overlaps(state)
     _write(conn, state, applied, result)
+    if result.units_added or result.units_updated or result.events_applied:
+        record(conn, LedgerEvent(
+            action="catalog.change", actor=actor, object="org_tree",
+            hashes={"file_sha256": hashlib.sha256(path.read_bytes()).hexdigest()},
+            detail={"file": path.name, "units_added": result.units_added, "units_updated": result.units_updated,
+                    "events_applied": result.events_applied},
+        ))
     return result
 
 

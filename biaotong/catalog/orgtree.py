@@ -253,8 +253,8 @@ def unit_from_row(r: Any) -> OrgUnit:
     )
 
 
-def import_org_tree(conn: Connection, path: Path | str) -> ImportResult:
-    """Load units and events from an org tree YAML file; see biaotong.catalog.orgimport."""
+def import_org_tree(conn: Connection, path: Path | str, *, actor: str = "admin") -> ImportResult:
+    """Load units and events from an org tree YAML file (recorded in the ledger); see biaotong.catalog.orgimport."""
     from biaotong.catalog.orgimport import import_org_tree as _import
 
-    return _import(conn, path)
+    return _import(conn, path, actor=actor)

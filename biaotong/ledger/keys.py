@@ -50,18 +50,19 @@ def load_or_create(path: Path, name: str, sig_type: int) -> Signer:
     return load_signer(path)
 
 
-def ensure_keys(home: Path, name: str | None = None) -> Signer:
-    """Create the workspace's ledger key pair on first use and return the signer.
-
-    The key name is also the log's origin line; by default `biaotong/ledger-<12 random hex>` so that two
-    workspaces never share one.
-    """
-    keys = Path(home) / "keys"
-    signer = load_or_create(keys / KEY_FILE, name or f"biaotong/ledger-{secrets.token_hex(6)}", SIG_ED25519)
-    pub = keys / PUB_FILE
+def _ensure_pair(folder: Path, stem: str, name: str, sig_type: int) -> Signer:
+    signer = load_or_create(folder / f"{stem}.key", name, sig_type)
+    pub = folder / f"{stem}.pub"
     if not pub.exists() or pub.read_text(encoding="utf-8").strip() != signer.verifier.vkey:
         pub.write_text(signer.verifier.vkey + "\n", encoding="utf-8")
     return signer
+
+
+def ensure_keys(home: Path, name: str | None = None) -> Signer:
+    """Create the workspace's ledger key pair on first use (HOME/keys/ledger.key, 0600, and ledger.pub) and
+    return the signer. The key name is also the log's origin line; by default `biaotong/ledger-<12 random
+    hex>`, so that two workspaces never share one."""
+    return _ensure_pair(Path(home) / "keys", "ledger", name or f"biaotong/ledger-{secrets.token_hex(6)}", SIG_ED25519)
 
 
 def load_verifier(home: Path) -> Verifier:
@@ -70,5 +71,5 @@ def load_verifier(home: Path) -> Verifier:
 
 
 def ensure_witness_key(state_dir: Path, name: str | None = None) -> Signer:
-    """A witness's cosigning key (type 0x04) in its own state folder."""
-    return load_or_create(Path(state_dir) / "witness.key", name or f"witness/{secrets.token_hex(6)}", SIG_COSIGNATURE)
+    """A witness's cosigning key pair (type 0x04) in its own state folder: witness.key (0600), witness.pub."""
+    return _ensure_pair(Path(state_dir), "witness", name or f"witness/{secrets.token_hex(6)}", SIG_COSIGNATURE)

@@ -51,6 +51,8 @@ def test_every_spec_maps_to_catalog_elements(county: County) -> None:
 
 def test_invalid_ids_are_the_rejects(county: County, mapped: dict[str, tuple[int, Counter]]) -> None:
     _, m = county
+    rows, reasons = mapped["gaj_household"]
+    assert sum(reasons.values()) == m.system("gaj").mess["invalid_householder_ids"]
     expect = {"gaj_population": "gaj", "rs_pension": "rs", "cl_disabled": "cl", "tyjr_veterans": "tyjr",
               "xczx_persons": "xczx", "yb_insured": "yb", "mz_assistance": "mz"}
     for name, system in expect.items():

@@ -49,7 +49,8 @@ def test_sync_writes_a_snapshot_with_its_ledger_entry(county: Workspace, tmp_pat
     assert any(r["row"] == 31 and r["column"] == "GMSFHM" for r in rejects)
     with county.engine.connect() as conn:
         entries = conn.execute(sa.select(ledger_entries.c.event).order_by(ledger_entries.c.seq)).scalars().all()
-    assert '"action":"source.register"' in entries[0]
+    assert '"action":"catalog.change"' in entries[0]  # the org tree import
+    assert '"action":"source.register"' in entries[1]
     assert '"action":"source.sync"' in entries[-1] and snap.sha256 in entries[-1]
     status = source_status(county)
     assert status[0]["snapshot"]["sha256"] == snap.sha256 and status[0]["snapshot"]["rejects"] == 2

@@ -61,10 +61,22 @@ class SystemResult:
     notes: list[str] = field(default_factory=list)
 
 
+class _SpecDumper(yaml.SafeDumper):
+    """Multi-line strings (SQL queries) as literal blocks, so a spec stays readable."""
+
+
+def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_SpecDumper.add_representer(str, _str)
+
+
 def write_source(ctx: Context, spec: dict[str, Any], comment: str) -> str:
     ctx.sources_dir.mkdir(parents=True, exist_ok=True)
     path = ctx.sources_dir / f"{spec['name']}.yaml"
-    body = yaml.safe_dump(spec, allow_unicode=True, sort_keys=False, width=120)
+    body = yaml.dump(spec, Dumper=_SpecDumper, allow_unicode=True, sort_keys=False, width=120)
     header = "".join(f"# {line}\n" for line in comment.strip().splitlines())
     path.write_text(header + body, encoding="utf-8")
     return str(path.relative_to(ctx.out_dir))

@@ -141,7 +141,8 @@ def build(ctx: Context) -> SystemResult:
     return SystemResult(
         id="gaj", title="公安人口信息系统", department="public_security", kind="sqlite", files=[DB],
         tables={"T_RK_JBXX": n, "T_RK_HJXX": h}, sources=[src_p, src_h],
-        mess={"invalid_ids": invalid, "deceased": int(dead.sum()), "moved_out": int(moved.sum()),
+        mess={"invalid_ids": invalid, "invalid_householder_ids": int((~citizen_id_valid(households["HZGMSFHM"])).sum()),
+              "deceased": int(dead.sum()), "moved_out": int(moved.sum()),
               "old_village_codes": _count_old(ctx, persons)},
     )
 
