@@ -44,11 +44,10 @@ def people(n: int) -> pa.Table:
     days = rng.integers(0, 30000, n)
     base = np.datetime64("1930-01-01") + days
     seq = np.arange(n) % 1000
-    ids = []
-    from datetime import date
-
-    for d, s in zip(base.astype("datetime64[D]").astype(object), seq, strict=True):
-        ids.append(make_citizen_id("530927", d if isinstance(d, date) else d, int(s)))
+    ids = [
+        make_citizen_id("530927", d, int(s))
+        for d, s in zip(base.astype("datetime64[D]").astype(object), seq, strict=True)
+    ]
     births = [i[6:14] for i in ids]
     return pa.table({
         "GMSFHM": ids, "XM": [f"张{i % 9973}" for i in range(n)],
