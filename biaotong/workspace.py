@@ -111,6 +111,12 @@ class Workspace:
         if "engine" in self.__dict__:
             self.engine.dispose()
 
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
 
 def _load_config(path: Path) -> dict[str, Any]:
     if not path.exists():

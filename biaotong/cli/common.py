@@ -29,6 +29,7 @@ def workspace(ctx: typer.Context, *, create: bool = True) -> Workspace:
     if "ws" not in obj:
         obj["ws"] = Workspace.open(obj.get("home"), create=create)
         root.obj = obj
+        root.call_on_close(obj["ws"].close)
     return obj["ws"]
 
 

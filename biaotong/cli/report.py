@@ -47,8 +47,8 @@ def list_(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help
 def generate(
     ctx: typer.Context,
     report_id: str | None = typer.Argument(None, help=msg("报表编号", "report id")),
-    period: str = typer.Option(..., "--period", help=msg("报告期：2025-06、2025Q2、2025H1、2025", "period: 2025-06, 2025Q2, 2025H1, 2025")),
-    org: str = typer.Option(..., "--org", help=msg("行政区划代码（12位）", "org unit code (12 digits)")),
+    period: str | None = typer.Option(None, "--period", help=msg("报告期：2025-06、2025Q2、2025H1、2025（--all 可省略：上月）", "period: 2025-06, 2025Q2, 2025H1, 2025 (--all: last month if omitted)")),
+    org: str | None = typer.Option(None, "--org", help=msg("行政区划代码（12位；--all 可省略）", "org unit code (12 digits; optional with --all)")),
     level: str | None = typer.Option(None, "--level", help=msg("行的层级，默认按报表定义", "level of the rows")),
     fmt: str = typer.Option("xlsx", "--format", help="xlsx | csv | json"),
     out: Path | None = typer.Option(None, "--out", help=msg("输出文件", "output file")),
@@ -64,21 +64,30 @@ def generate(
     from biaotong.reports.generate import generate as gen
     from biaotong.reports.generate import generate_all
 
+    if fmt == "template":
+        try:  # the department's own workbook: the forms work registers this exporter
+            from biaotong.forms.export import register
+
+            register()
+        except ImportError:
+            pass
     if fmt not in exporters():
         raise ReportError(f"未知的导出格式：{fmt}", f"unknown format: {fmt}", where(key="format"))
     ws = workspace(ctx)
     if all_:
         if directory is None:
             raise ReportError("--all 需要 --dir", "--all needs --dir", where(key="dir"))
-        files = generate_all(ws, period, org, directory, fmt=fmt, role=role)
+        files = generate_all(ws, period, org, directory, fmt=fmt, role=role, ws=ws)
         console.print(msg(f"已生成 {len(files)} 张报表到 {directory}", f"wrote {len(files)} reports to {directory}"))
         return
     if not report_id:
         raise ReportError("请给出报表编号，或使用 --all", "give a report id, or --all", where(key="report"))
+    if not period or not org:
+        raise ReportError("请给出 --period 和 --org", "give --period and --org", where(key="period" if not period else "org"))
     if out is None:
         raise ReportError("请用 --out 指定输出文件", "give the output file with --out", where(key="out"))
     result = gen(ws, report_id, period, org, level=level, role=role)
-    export(result, fmt, out)
+    export(result, fmt, out, ws=ws)
     for w in result.warnings:
         console.print(f"[yellow]{w}[/]")
     console.print(msg(f"已生成：{out}", f"written: {out}"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 from typing import Annotated
@@ -41,14 +42,16 @@ def demo(
 
     started = time.perf_counter()
     ctx.find_root().obj = {"home": dir_}
+    if pg_url:  # the demo's pension system refers to it as ${BIAOTONG_DEMO_PG_URL}: never written to disk
+        os.environ["BIAOTONG_DEMO_PG_URL"] = pg_url
     with console.status(msg(f"正在生成演示县（{residents:,} 人）…", f"generating the demo county ({residents:,} residents)…")):
         manifest = generate_county(dir_, residents=residents, seed=seed, pg_url=pg_url)
     ws = workspace(ctx)
     with ws.engine.begin() as conn:
         if conn.execute(sa.select(sa.func.count()).select_from(org_units)).scalar_one() == 0:
             import_org_tree(conn, dir_ / "org_tree.yaml")
-    for spec in sorted((dir_ / "sources").glob("*.yaml")):
-        add_source(ws, spec)
+    for spec in manifest.sources:
+        add_source(ws, dir_ / spec)
     results = sync_with_progress(ctx, None)
     print_sync_results(results)
     conflicts = conflict_report(ws)
@@ -63,7 +66,6 @@ def demo(
     summary.add_row(msg("耗时", "time"), f"{time.perf_counter() - started:.1f} s")
     summary.add_row(msg("工作区", "workspace"), str(ws.home))
     console.print(Panel(summary, title=msg("演示县已就绪", "the demo county is ready"), expand=False))
-    del manifest
     if not all(r.ok for r in results):
         raise typer.Exit(code=1)
     if not no_serve:

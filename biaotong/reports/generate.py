@@ -8,7 +8,7 @@ own end. Roster: the entities matching the filter, masked for the caller's role.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -147,26 +147,53 @@ def _roster(eng: Engine, spec: ReportSpec, per: Period, org_code: str, role: str
 
 
 def generate_all(
-    ws: Workspace, period: Period | str, org_code: str, out_dir: Path | str, *, fmt: str = "xlsx",
-    role: str | None = None, report_ids: list[str] | None = None,
+    ws: Workspace, period: Period | str | None = None, org: str | None = None, out_dir: Path | str = "out", *,
+    fmt: str = "xlsx", role: str | None = None, report_ids: list[str] | None = None,
+    **export_options: Any,
 ) -> list[Path]:
-    """Every report whose period type fits `period` (all of them, for an explicit date range or when the
-    period text fits no type), written to out_dir/<id><suffix>. Returns the files written."""
+    """Every report, written to out_dir/<id><suffix>; returns the files written.
+
+    One period text serves all reports: each uses the period of its own type that contains the text's end
+    (2025-06 → 2025Q2 for a quarterly report). Without a period: the last complete month. Without an org:
+    the top of the tree at the period end (descending while a unit has a single child, e.g. to the county).
+    """
     from biaotong.reports.export import export, suffix
 
     specs = all_specs(ws)
-    chosen = [specs[i] for i in report_ids] if report_ids else list(specs.values())
+    chosen = [specs[i] for i in report_ids] if report_ids else sorted(specs.values(), key=lambda s: s.id)
     out = Path(out_dir)
     written: list[Path] = []
     eng = Engine(ws)
+    text = period.code if isinstance(period, Period) else (period or default_period())
     try:
+        code = org or default_org(eng, Period.parse(text).end)
         for spec in chosen:
-            per = period if isinstance(period, Period) else _fit(period, spec)
-            result = generate(ws, spec, per, org_code, role=role, engine=eng)
-            written.append(export(result, fmt, out / f"{spec.id}{suffix(fmt)}"))
+            per = _fit(text, spec)
+            result = generate(ws, spec, per, code, role=role, engine=eng)
+            written.append(export(result, fmt, out / f"{spec.id}{suffix(fmt)}", **export_options))
     finally:
         eng.close()
     return written
+
+
+def default_period(today: date | None = None) -> str:
+    d = today or date.today()
+    y, m = (d.year - 1, 12) if d.month == 1 else (d.year, d.month - 1)
+    return f"{y}-{m:02d}"
+
+
+def default_org(eng: Engine, on: date) -> str:
+    roots = eng.tree.roots(on)
+    if not roots:
+        from biaotong.errors import ReportError, where
+
+        raise ReportError("组织机构树为空，请先导入行政区划", "the org tree is empty: import it first", where(key="org"))
+    unit = roots[0]
+    while True:
+        kids = eng.tree.children(unit.code, on)
+        if len(kids) != 1 or kids[0].level == "village":
+            return unit.code
+        unit = kids[0]
 
 
 def _fit(text: str, spec: ReportSpec) -> Period:
