@@ -143,6 +143,14 @@ def _fields() -> dict[str, Any]:
     return {f: FieldExpr.load(lib.get(f).expr, report_id="bench", field_id=f) for f in FIELDS}
 
 
+def _warm_up(cat: Any) -> None:
+    """Compile one unrelated field first: a long-running service has SQLGlot's dialect tables loaded."""
+    from biaotong.expr import FieldExpr, compile_fields
+
+    f = FieldExpr.load({"agg": "count", "filter": "sex = '男'"}, report_id="warm", field_id="w")
+    compile_fields({"w": f}, "resident", cat, START, END, report_id="warm").sql()
+
+
 def run_ours(data: Path, units_file: Path) -> dict[str, Any]:
     """The report generator's own path: compile, one query, roll up the tree, derive, lay out rows."""
     from biaotong.catalog import OrgTree, OrgUnit, load_catalog
@@ -152,6 +160,7 @@ def run_ours(data: Path, units_file: Path) -> dict[str, Any]:
     units = json.loads(units_file.read_text())
     tree = OrgTree(OrgUnit(u["code"], u["name"], u["level"], u["parent"]) for u in units)
     con, cat, fields = _con(data), load_catalog(), _fields()
+    _warm_up(cat)
     t = time.perf_counter()
     plan = plan_orgs(tree, "530000000000", "village", END, data_org_codes(con, ["resident"]))
     now = compute(con, fields, plan, cat, START, END, report_id="bench")
@@ -191,12 +200,21 @@ FROM r GROUP BY org_code
 """
 
 
-def run_hand(data: Path, units_file: Path) -> dict[str, Any]:
+# The same query, with the same fallback the compiler emits: the birth date from the ID number where a source
+# has no birth_date (it makes DuckDB read the 18-character ID column as well).
+HAND_ID = HAND.replace(
+    "(year(birth_date) * 10000 + month(birth_date) * 100 + day(birth_date))",
+    "coalesce(year(birth_date) * 10000 + month(birth_date) * 100 + day(birth_date), "
+    "CASE WHEN length(id_number) = 18 THEN TRY_CAST(substring(id_number, 7, 8) AS INT) END)",
+).replace("poverty_alleviated, migrant_worker, pension_status,", "poverty_alleviated, migrant_worker, pension_status, id_number,")
+
+
+def run_hand(data: Path, units_file: Path, query: str = HAND) -> dict[str, Any]:
     import duckdb
 
     con = duckdb.connect()
     t = time.perf_counter()
-    rows = con.execute(HAND.format(data=data)).fetchall()
+    rows = con.execute(query.format(data=data)).fetchall()
     elapsed = time.perf_counter() - t
     return {"seconds": elapsed, "rows": len(rows), "total": sum(r[1] for r in rows), "check": sum(r[6] for r in rows)}
 
@@ -241,6 +259,7 @@ def run_per_field(data: Path, units_file: Path) -> dict[str, Any]:
     from biaotong.expr import compile_fields
 
     con, cat, fields = _con(data), load_catalog(), _fields()
+    _warm_up(cat)
     t = time.perf_counter()
     results = {}
     for fid, f in fields.items():
@@ -251,7 +270,12 @@ def run_per_field(data: Path, units_file: Path) -> dict[str, Any]:
             "check": sum(results["pop_60plus"].values())}
 
 
-METHODS = {"ours": run_ours, "duckdb_hand": run_hand, "pandas": run_pandas, "per_field": run_per_field}
+def run_hand_id(data: Path, units_file: Path) -> dict[str, Any]:
+    return run_hand(data, units_file, HAND_ID)
+
+
+METHODS = {"ours": run_ours, "duckdb_hand": run_hand, "duckdb_hand_id": run_hand_id, "pandas": run_pandas,
+           "per_field": run_per_field}
 
 
 def child(method: str, data: Path, units: Path) -> None:
@@ -291,10 +315,11 @@ def main() -> None:
             units = synthesise(data, n, villages, towns)
             units_file.write_text(json.dumps(units))
             print(f"[{scale}] synthesised {n:,} residents in {villages:,} villages: {time.perf_counter() - t:.1f}s")
-        res: dict[str, dict[str, Any]] = {}
-        for m in METHODS:
-            runs = [measure(m, data, units_file) for _ in range(a.repeat)]
-            res[m] = min(runs, key=lambda r: r["seconds"])
+        runs: dict[str, list[dict[str, Any]]] = {m: [] for m in METHODS}
+        for _ in range(a.repeat):  # interleaved, so load from other processes hits every method alike
+            for m in METHODS:
+                runs[m].append(measure(m, data, units_file))
+        res = {m: min(rs, key=lambda r: r["seconds"]) for m, rs in runs.items()}
         base = res["ours"]
         print(f"\n[{scale}] {n:,} residents, {villages:,} villages, 20 fields")
         print(f"{'method':<14}{'seconds':>9}{'peak MB':>9}{'ours ×':>9}   check (residents, 60+)")
@@ -302,6 +327,8 @@ def main() -> None:
             ratio = r["seconds"] / base["seconds"]
             print(f"{m:<14}{r['seconds']:>9.2f}{r['peak_mb']:>9.0f}{ratio:>9.2f}   {r['total']:,} {r['check']:,}")
         print(f"ours / hand-written DuckDB = {base['seconds'] / res['duckdb_hand']['seconds']:.2f} (goal <= 1.2)")
+        print(f"ours / hand-written DuckDB with the ID fallback = "
+              f"{base['seconds'] / res['duckdb_hand_id']['seconds']:.2f} (goal <= 1.2)")
         print(f"pandas / ours = {res['pandas']['seconds'] / base['seconds']:.2f} (goal >= 2)")
         print(f"per-field / ours = {res['per_field']['seconds'] / base['seconds']:.2f} (goal >= 10)")
         same = {(r["total"], r["check"]) for r in res.values()}

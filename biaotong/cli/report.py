@@ -77,7 +77,7 @@ def generate(
     if all_:
         if directory is None:
             raise ReportError("--all 需要 --dir", "--all needs --dir", where(key="dir"))
-        files = generate_all(ws, period, org, directory, fmt=fmt, role=role, ws=ws)
+        files = generate_all(ws, period, org, directory, fmt=fmt, role=role)
         console.print(msg(f"已生成 {len(files)} 张报表到 {directory}", f"wrote {len(files)} reports to {directory}"))
         return
     if not report_id:

@@ -111,6 +111,36 @@ def conflicts(
         console.print(msg(f"合计 {report['total']:,} 条", f"{report['total']:,} in all"))
 
 
+@handle_errors
+def trace_cmd(
+    ctx: typer.Context,
+    report: Annotated[str, typer.Argument(help=msg("报表编号", "report id"))],
+    period: Annotated[str, typer.Option(help=msg("期别，如 2025-06", "period, e.g. 2025-06"))],
+    org: Annotated[str, typer.Option(help=msg("行政区划代码", "org unit code"))],
+    field: Annotated[str, typer.Option(help=msg("字段编号", "field id"))],
+    role: Annotated[str | None, typer.Option(help=msg("角色（决定是否脱敏）", "role (decides masking)"))] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """追溯报表中的一个数：口径、快照、同步记录及其存证证明。Trace a number to its sources and ledger entries.
+
+    Example: biaotong trace mz_dibao_tekun --period 2025-06 --org 530927000000 --field dibao_persons --json
+    """
+    from biaotong.audit import trace
+
+    result = trace(workspace(ctx), report, period, org, field, role=role)
+    if as_json:
+        print_json(result)
+        return
+    console.print(f"{result['report']} {result['period']} {result['org_code']} {result['field']} = [bold]{result['value']}[/]")
+    table = Table(msg("快照", "snapshot"), "SHA-256", msg("账本条目", "ledger entry"), msg("已证明", "proved"))
+    for s in result["sources"]:
+        entry = s["sync_entry"]
+        table.add_row(s["snapshot"]["id"], s["snapshot"]["sha256"][:16], str(entry["seq"]) if entry else "—",
+                      "✓" if s["verified"] else "✗")
+    console.print(table)
+    console.print(msg(f"树头：大小 {result['head']['size']}", f"tree head: size {result['head']['size']}"))
+
+
 def settings_cmd(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """列出全部设置项及当前取值。List every setting with its value."""
     ws = workspace(ctx)
@@ -128,6 +158,7 @@ def register(app: typer.Typer) -> None:
     app.command("demo")(demo)
     app.command("conflicts")(conflicts)
     app.command("settings")(settings_cmd)
+    app.command("trace")(trace_cmd)
 
 
 

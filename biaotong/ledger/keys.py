@@ -22,15 +22,21 @@ from biaotong.ledger.checkpoint import (
     parse_verifier,
 )
 
-KEY_FILE = "ledger.key"
 PUB_FILE = "ledger.pub"
 
 
 def _write_private(path: Path, signer: Signer) -> None:
+    """Write the key to a private temporary file, then link it into place: never half-written, never
+    readable by others, and never overwriting a key that exists (FileExistsError)."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(signer.skey + "\n")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(signer.skey + "\n")
+        os.link(tmp, path)
+    finally:
+        tmp.unlink()
 
 
 def load_signer(path: Path) -> Signer:

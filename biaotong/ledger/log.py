@@ -14,6 +14,7 @@ up instead of interleaving.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from biaotong.errors import LedgerError
 from biaotong.ledger import checkpoint as cp
 from biaotong.ledger.events import Event, event_text, format_time
+from biaotong.ledger.gcpause import paused_gc
 from biaotong.ledger.merkle import (
     EMPTY_ROOT,
     HASH_SIZE,
@@ -148,7 +150,7 @@ def _insert_many(conn: Connection, table: Table, rows: Sequence[tuple[Any, ...]]
     driver offers it (psycopg 3), else DB-API executemany."""
     cols = ", ".join(c.name for c in table.columns)
     raw = conn.connection.driver_connection
-    if len(rows) >= COPY_THRESHOLD and hasattr(raw, "cursor") and hasattr(raw.cursor(), "copy"):
+    if len(rows) >= COPY_THRESHOLD and hasattr(getattr(raw, "cursor_factory", None), "copy"):
         with raw.cursor() as cur, cur.copy(f"COPY {table.name} ({cols}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
@@ -179,15 +181,16 @@ def record(conn: Connection, *events: Event) -> list[int]:
     sha256 = hashlib.sha256
     rows: list[tuple[Any, ...]] = []
     leaves: list[bytes] = []
-    for seq, ev in enumerate(events, start=state.size):
-        text = event_text(ev, seq, stamp)
-        h = sha256(b"\x00" + text.encode()).digest()
-        leaves.append(h)
-        rows.append((seq, h, text, ev.actor, ev.action, ev.object, db_now))
-    frontier, nodes = append_leaves(state.size, state.frontier, leaves)
-    _insert_many(conn, ledger_entries, rows)
-    if nodes:
-        _insert_many(conn, ledger_nodes, nodes)
+    with paused_gc(len(events) >= 1000):
+        for seq, ev in enumerate(events, start=state.size):
+            text = event_text(ev, seq, stamp)
+            h = sha256(b"\x00" + text.encode()).digest()
+            leaves.append(h)
+            rows.append((seq, h, text, ev.actor, ev.action, ev.object, db_now))
+        frontier, nodes = append_leaves(state.size, state.frontier, leaves)
+        _insert_many(conn, ledger_entries, rows)
+        if nodes:
+            _insert_many(conn, ledger_nodes, nodes)
     size = state.size + len(events)
     conn.execute(
         update(ledger_state)
@@ -197,29 +200,47 @@ def record(conn: Connection, *events: Event) -> list[int]:
     return list(range(state.size, size))
 
 
-# --- reading nodes for proofs: one query for leaves, one for interior nodes ---
+# --- reading nodes for proofs ---
+
+
+def _query(conn: Connection, sql: str) -> list[Any]:
+    """Run a read-only statement written entirely here (integers inlined, no outside text) on the caller's
+    DB-API connection, within its transaction. A proof must take under a millisecond, and SQLAlchemy's
+    statement machinery alone costs a tenth of that per query."""
+    cur = conn.connection.driver_connection.cursor()
+    try:
+        cur.execute(sql)
+        return cur.fetchall()
+    finally:
+        cur.close()
 
 
 def fetch_nodes(
-    conn: Connection, keys: Iterable[tuple[int, int]], texts: Iterable[int] = ()
-) -> tuple[dict[tuple[int, int], bytes], dict[int, str]]:
-    """The hashes of perfect subtrees (level, index) — level 0 from ledger_entries — and the event text of
-    the entries in `texts`, in one query.
-
-    The SQL is written out with the (integer) keys inlined: building an expression tree per proof costs
-    more than the query itself. An OR of (level AND idx) uses the primary key on SQLite and PostgreSQL."""
+    conn: Connection, keys: Iterable[tuple[int, int]], texts: Iterable[int] = (), head_over: int | None = None
+) -> tuple[dict[tuple[int, int], bytes], dict[int, str], tuple[int, str] | None]:
+    """The hashes of perfect subtrees (level, index) — level 0 from ledger_entries — the event text of the
+    entries in `texts` and, given `head_over`, the newest head of more than that many entries: all in one
+    query, which uses the primary keys on SQLite and PostgreSQL."""
     keys = {(int(lv), int(ix)) for lv, ix in keys}
     want_text = {int(s) for s in texts}
     leaves = ", ".join(str(ix) for ix in sorted({ix for lv, ix in keys if lv == 0} | want_text))
-    inner = " OR ".join(f"(level = {lv} AND idx = {ix})" for lv, ix in sorted(keys) if lv > 0)
+    inner = ", ".join(f"({lv}, {ix})" for lv, ix in sorted(keys) if lv > 0)
     parts = []
+    if inner:
+        parts.append("SELECT n.level, n.idx, n.hash, NULL FROM ledger_nodes n JOIN k ON n.level = k.level AND n.idx = k.idx")
     if leaves:
         parts.append(f"SELECT 0, seq, leaf_hash, event FROM ledger_entries WHERE seq IN ({leaves})")
-    if inner:
-        parts.append(f"SELECT level, idx, hash, NULL FROM ledger_nodes WHERE {inner}")
+    if head_over is not None:
+        newest = f"SELECT size, checkpoint FROM ledger_heads WHERE size > {int(head_over)} ORDER BY id DESC LIMIT 1"
+        parts.append(f"SELECT -1, h.size, NULL, h.checkpoint FROM ({newest}) h")
+    sql = (f"WITH k(level, idx) AS (VALUES {inner}) " if inner else "") + " UNION ALL ".join(parts)
     nodes: dict[tuple[int, int], bytes] = {}
     events: dict[int, str] = {}
-    for lv, ix, h, text in conn.exec_driver_sql(" UNION ALL ".join(parts)) if parts else ():
+    signed: tuple[int, str] | None = None
+    for lv, ix, h, text in _query(conn, sql) if parts else ():
+        if lv < 0:
+            signed = (int(ix), text)
+            continue
         nodes[lv, ix] = bytes(h)
         if lv == 0 and ix in want_text:
             events[ix] = text
@@ -230,11 +251,11 @@ def fetch_nodes(
             f"账本缺少节点（层 {lv}，序号 {ix}），请运行 biaotong ledger verify",
             f"the ledger is missing node (level {lv}, index {ix}); run biaotong ledger verify",
         )
-    return nodes, events
+    return nodes, events, signed
 
 
 def _with_nodes(conn: Connection, build: Callable[[NodeGetter], Any]) -> Any:
-    nodes, _ = fetch_nodes(conn, needed_nodes(build))
+    nodes, _, _ = fetch_nodes(conn, needed_nodes(build))
     return build(lambda level, index: nodes[level, index])
 
 
@@ -245,25 +266,12 @@ def _damaged(zh: str, en: str) -> LedgerError:
     )
 
 
-def root_at(conn: Connection, size: int, state: State | None = None) -> bytes:
-    state = state or read_state(conn)
-    if not 0 <= size <= state.size:
-        raise LedgerError(f"账本只有 {state.size} 条，没有大小 {size}", f"the ledger has {state.size} entries, not {size}")
-    if size == state.size:
-        return state.root
-    return EMPTY_ROOT if size == 0 else _with_nodes(conn, lambda get: subtree_hash(0, size, get))
-
-
 # --- heads ---
 
 
 def _head(row: Any) -> Head:
     t = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)
     return Head(row.size, bytes(row.root), row.checkpoint, t.astimezone(UTC))
-
-
-def list_heads(conn: Connection) -> list[Head]:
-    return [_head(r) for r in conn.execute(select(ledger_heads).order_by(ledger_heads.c.id))]
 
 
 def latest_head(conn: Connection, *, size: int | None = None, covering: int | None = None) -> Head | None:
@@ -303,55 +311,95 @@ def head(conn: Connection, key: cp.Signer, *, fresh: bool = False) -> Head:
 
 
 def _signed(conn: Connection, condition: str) -> tuple[int, str] | None:
-    """(size, checkpoint) of the newest head meeting `condition` (SQL over integers we computed)."""
-    sql = f"SELECT size, checkpoint FROM ledger_heads WHERE {condition} ORDER BY id DESC LIMIT 1"
-    row = conn.exec_driver_sql(sql).first()
-    return (int(row[0]), row[1]) if row is not None else None
+    """(size, checkpoint) of the newest head meeting `condition` (SQL over integers computed here)."""
+    rows = _query(conn, f"SELECT size, checkpoint FROM ledger_heads WHERE {condition} ORDER BY id DESC LIMIT 1")
+    return (int(rows[0][0]), rows[0][1]) if rows else None
+
+
+def _state_size_root(conn: Connection) -> tuple[int, bytes]:
+    rows = _query(conn, "SELECT size, root FROM ledger_state")
+    return (int(rows[0][0]), bytes(rows[0][1])) if rows else (0, EMPTY_ROOT)
+
+
+# The size of the newest signed head last seen, per database: a guess that lets the usual proof (against
+# the newest head) take one round trip; the query returns the real newest head, and a wrong guess costs a
+# second query, never a wrong proof.
+_newest_head_size: dict[str, int] = {}
 
 
 def prove(conn: Connection, seq: int, size: int | None = None) -> InclusionProof:
     """Inclusion proof of entry `seq` in the tree of `size` entries (default: the newest signed head that
     covers it, else the current tree). The head's checkpoint is attached when one has that size."""
     seq = int(seq)
-    row = conn.execute(select(ledger_state.c.size, ledger_state.c.root)).first()
-    state_size, state_root = (row.size, bytes(row.root)) if row is not None else (0, EMPTY_ROOT)
-    signed = _signed(conn, f"size > {seq}" if size is None else f"size = {int(size)}")
+    where = str(conn.engine.url)
+    if seq < 0:
+        raise LedgerError(f"条目序号从 0 起：{seq}", f"entries are numbered from 0: {seq}")
     if size is None:
-        size = signed[0] if signed is not None else state_size
-    if not 0 <= seq < size <= state_size:
+        if _newest_head_size.get(where, 0) > seq:
+            with contextlib.suppress(LedgerError):  # a stale guess can name nodes that do not exist
+                proof = _prove_in(conn, seq, _newest_head_size[where], head_over=seq)
+                if proof is not None:
+                    return proof
+        signed = _signed(conn, f"size > {seq}")
+        if signed is not None:
+            _newest_head_size[where] = signed[0]
+            return _prove_in(conn, seq, signed[0], root=cp.parse(signed[1]).root, checkpoint=signed[1])
+    else:
+        signed = _signed(conn, f"size = {int(size)}")
+    state_size, state_root = _state_size_root(conn)
+    n = state_size if size is None else int(size)
+    if not 0 <= seq < n <= state_size:
         raise LedgerError(
-            f"条目 {seq} 不在大小为 {size} 的账本中（共 {state_size} 条）",
-            f"entry {seq} is not in a ledger of size {size} (it has {state_size})",
+            f"条目 {seq} 不在大小为 {n} 的账本中（共 {state_size} 条）",
+            f"entry {seq} is not in a ledger of size {n} (it has {state_size})",
         )
-    n = size
-    if signed is not None and signed[0] == n:
+    if signed is not None:
         root = cp.parse(signed[1]).root  # the signed text, not the row's copy
     elif n == state_size:
         root = state_root
     else:
         root = _with_nodes(conn, lambda get: subtree_hash(0, n, get))
-    nodes, texts = fetch_nodes(conn, needed_nodes(lambda get: inclusion_proof(seq, n, get)), texts=[seq])
+    return _prove_in(conn, seq, n, root=root, checkpoint=signed[1] if signed else None)
+
+
+def _prove_in(
+    conn: Connection, seq: int, n: int, *, head_over: int | None = None, root: bytes | None = None,
+    checkpoint: str | None = None,
+) -> InclusionProof | None:
+    """The proof of `seq` in the tree of `n` entries, its nodes and entry read in one query. With
+    `head_over`, the root is the newest head's covering `seq`, and None is returned if that head is not of
+    size `n`."""
+    nodes, texts, signed = fetch_nodes(
+        conn, needed_nodes(lambda get: inclusion_proof(seq, n, get)), texts=[seq], head_over=head_over
+    )
+    if head_over is not None:
+        if signed is None or signed[0] != n:
+            return None
+        checkpoint, root = signed[1], cp.parse(signed[1]).root  # the signed text, not the row's copy
+    if root is None:
+        raise ValueError("a root or head_over is needed")
     path, leaf, text = inclusion_proof(seq, n, lambda lv, ix: nodes[lv, ix]), nodes[0, seq], texts[seq]
     if hashlib.sha256(b"\x00" + text.encode()).digest() != leaf or not verify_inclusion(leaf, seq, n, path, root):
         raise _damaged(f"条目 {seq} 的包含证明", f"the inclusion proof of entry {seq}")
-    return InclusionProof(seq, n, leaf, root, path, text, signed[1] if signed else None)
+    return InclusionProof(seq, n, leaf, root, path, text, checkpoint)
 
 
 def consistency(conn: Connection, old: int, new: int | None = None, *, state: State | None = None) -> ConsistencyProof:
-    """Proof that the tree of `old` entries is a prefix of the tree of `new` (default: current) entries."""
-    state = state or read_state(conn)
-    new = state.size if new is None else new
-    if not 0 < old <= new <= state.size:
+    """Proof that the tree of `old` entries is a prefix of the tree of `new` (default: current) entries.
+    The signed heads of those sizes, if any, are attached."""
+    size, current_root = (state.size, state.root) if state else _state_size_root(conn)
+    old, new = int(old), size if new is None else int(new)
+    if not 0 < old <= new <= size:
         raise LedgerError(
-            f"无法证明大小 {old} 到 {new} 的一致性（账本共 {state.size} 条）",
-            f"no consistency proof from size {old} to {new} (the ledger has {state.size} entries)",
+            f"无法证明大小 {old} 到 {new} 的一致性（账本共 {size} 条）",
+            f"no consistency proof from size {old} to {new} (the ledger has {size} entries)",
         )
 
     def build(get: NodeGetter) -> tuple[list[bytes], bytes, bytes]:
         return consistency_proof(old, new, get), subtree_hash(0, old, get), subtree_hash(0, new, get)
 
     path, root1, root2 = _with_nodes(conn, build)
-    if new == state.size and root2 != state.root:
+    if new == size and root2 != current_root:
         raise _damaged("树根", "the root")
-    h1, h2 = latest_head(conn, size=old), latest_head(conn, size=new)
-    return ConsistencyProof(old, new, root1, root2, path, h1.checkpoint if h1 else None, h2.checkpoint if h2 else None)
+    h1, h2 = _signed(conn, f"size = {old}"), _signed(conn, f"size = {new}")
+    return ConsistencyProof(old, new, root1, root2, path, h1[1] if h1 else None, h2[1] if h2 else None)

@@ -78,7 +78,8 @@ _GENERIC = _Dialect("{}", "{}")
 
 def stream(conn: Connection, sql: str) -> Iterator[Sequence[Any]]:
     """Chunks of raw DB-API rows (a server-side cursor where the driver has one)."""
-    result = conn.execution_options(stream_results=True, max_row_buffer=CHUNK).exec_driver_sql(sql)
+    options = {"stream_results": True, "max_row_buffer": CHUNK}  # for this statement only
+    result = conn.exec_driver_sql(sql, execution_options=options)
     try:
         yield from result.partitions(CHUNK)
     finally:

@@ -19,6 +19,7 @@ from sqlalchemy import Connection, select
 
 from biaotong.i18n import msg
 from biaotong.ledger import checkpoint as cp
+from biaotong.ledger.gcpause import paused_gc
 from biaotong.ledger.log import consistency, read_state
 from biaotong.ledger.merkle import MemoryTree, verify_consistency
 from biaotong.ledger.scan import REASONS, Problem, scan_entries, stream
@@ -68,7 +69,7 @@ def _node_problem(conn: Connection, tree: MemoryTree) -> Problem | None:
             "SELECT level, count(*), min(idx), max(idx) FROM ledger_nodes GROUP BY level"
         )
     }
-    found: list[tuple[int, int]] = []  # (first bad leaf position, level)
+    found: list[tuple[int, int]] = []  # (level, first bad leaf position): the lowest level is the most precise
     for level in sorted(set(counts) | set(range(1, len(tree.levels)))):
         want: list[Any] = tree.levels[level] if 1 <= level < len(tree.levels) else []
         if counts.get(level, (0, None, None)) == (len(want), 0, len(want) - 1) or (not want and level not in counts):
@@ -81,10 +82,10 @@ def _node_problem(conn: Connection, tree: MemoryTree) -> Problem | None:
                 got += [(ix, bytes(h)) for ix, h in rows]
         i = _first_diff(got, want)
         if i is not None:
-            found.append((min(i << level, tree.size), level))
+            found.append((level, min(i << level, tree.size)))
     if not found:
         return None
-    pos, level = min(found)
+    level, pos = min(found)
     last = min(pos + (1 << level), tree.size) - 1
     return Problem("node", pos, msg(f"第 {pos}–{last} 条或其树节点（层 {level}）被改动", f"entries {pos}-{last} or their tree node (level {level}) were altered"))
 
@@ -128,28 +129,29 @@ def verify(conn: Connection, key: cp.Verifier | None = None, older_head: str | N
     nodes, state and every signed head (signatures checked with `key`), and, given an older signed head
     (checkpoint text kept by an auditor), check the log is consistent with it."""
     started = time.perf_counter()
-    report = VerifyReport(signatures_checked=key is not None)
-    state = read_state(conn)
-    heads = conn.execute(select(ledger_heads).order_by(ledger_heads.c.id)).all()
-    head_sizes = []
-    for row in heads:
-        try:
-            head_sizes.append(cp.parse(row.checkpoint).size)
-        except cp.CheckpointError:
-            head_sizes.append(0)
-    leaves, report.problem = scan_entries(conn, max([state.size, *head_sizes]), state.size)
-    tree = MemoryTree(leaves)
-    report.size, report.root, report.heads_checked = tree.size, tree.root(), len(heads)
-    report.problem = report.problem or _node_problem(conn, tree)
-    if report.problem is None and (state.root, state.frontier) != (tree.root(), tree.frontier()):
-        report.problem = Problem("state", None, msg("状态行的树根或边界与重算结果不符", "the state row's root or frontier differs from the recomputed tree"))
-    if report.problem is None:
-        report.problem, _ = _head_problem(heads, tree, key)
-    if report.problem is None and older_head is not None:
-        report.older_head_size = cp.parse(older_head).size if _parses(older_head) else None
-        report.problem = _older_problem(conn, older_head, tree, key)
-    if not heads:
-        report.notes.append(msg("尚无签名树头，请运行 biaotong ledger head", "no signed head yet; run biaotong ledger head"))
+    with paused_gc():
+        report = VerifyReport(signatures_checked=key is not None)
+        state = read_state(conn)
+        heads = conn.execute(select(ledger_heads).order_by(ledger_heads.c.id)).all()
+        head_sizes = []
+        for row in heads:
+            try:
+                head_sizes.append(cp.parse(row.checkpoint).size)
+            except cp.CheckpointError:
+                head_sizes.append(0)
+        leaves, report.problem = scan_entries(conn, max([state.size, *head_sizes]), state.size)
+        tree = MemoryTree(leaves)
+        report.size, report.root, report.heads_checked = tree.size, tree.root(), len(heads)
+        report.problem = report.problem or _node_problem(conn, tree)
+        if report.problem is None and (state.root, state.frontier) != (tree.root(), tree.frontier()):
+            report.problem = Problem("state", None, msg("状态行的树根或边界与重算结果不符", "the state row's root or frontier differs from the recomputed tree"))
+        if report.problem is None:
+            report.problem, _ = _head_problem(heads, tree, key)
+        if report.problem is None and older_head is not None:
+            report.older_head_size = cp.parse(older_head).size if _parses(older_head) else None
+            report.problem = _older_problem(conn, older_head, tree, key)
+        if not heads:
+            report.notes.append(msg("尚无签名树头，请运行 biaotong ledger head", "no signed head yet; run biaotong ledger head"))
     report.seconds = time.perf_counter() - started
     return report
 

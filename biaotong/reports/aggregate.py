@@ -40,7 +40,7 @@ def compute(
 ) -> Computed:
     """Aggregate/collected fields at every level of `plan`, one query per entity."""
     out = Computed()
-    plan.register(con)
+    registered = False
     wanted = {lv: set() for lv in plan.levels}
     for fid, f in fields.items():
         if f.kind == "aggregate":
@@ -53,6 +53,9 @@ def compute(
         q = compile_fields(fields, entity, catalog, start, end, report_id=report_id)
         additive = all(m.rollup is not None for m in q.fields.values())
         if not additive:
+            if not registered:
+                plan.register(con)
+                registered = True
             q = compile_fields(fields, entity, catalog, start, end, report_id=report_id, org_rollup=plan.rollup())
         out.queries[entity] = q
         out.sql[entity] = q.sql(pretty=False)

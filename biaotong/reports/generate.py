@@ -149,7 +149,6 @@ def _roster(eng: Engine, spec: ReportSpec, per: Period, org_code: str, role: str
 def generate_all(
     ws: Workspace, period: Period | str | None = None, org: str | None = None, out_dir: Path | str = "out", *,
     fmt: str = "xlsx", role: str | None = None, report_ids: list[str] | None = None,
-    **export_options: Any,
 ) -> list[Path]:
     """Every report, written to out_dir/<id><suffix>; returns the files written.
 
@@ -170,7 +169,7 @@ def generate_all(
         for spec in chosen:
             per = _fit(text, spec)
             result = generate(ws, spec, per, code, role=role, engine=eng)
-            written.append(export(result, fmt, out / f"{spec.id}{suffix(fmt)}", **export_options))
+            written.append(export(result, fmt, out / f"{spec.id}{suffix(fmt)}", ws=ws))
     finally:
         eng.close()
     return written

@@ -117,3 +117,24 @@ def test_unusual_text_takes_the_exact_path(store_engine: Engine, log_key: Signer
         conn.execute(sa.update(ledger_entries).where(ledger_entries.c.seq == 1).values(actor='王"六"\\'))
         report = verify(conn, log_key.verifier)
     assert (report.problem and report.problem.reason, report.problem and report.problem.position) == ("changed", 1)
+
+
+def test_proofs_after_the_log_was_replaced_at_the_same_address(store_engine: Engine, log_key: Signer) -> None:
+    """prove() remembers the newest head's size per database as a guess; a stale guess must not matter."""
+    fill(store_engine, 40)
+    with store_engine.begin() as conn:
+        head(conn, log_key)
+        assert prove(conn, 30).tree_size == 40
+        for table in ("ledger_entries", "ledger_nodes", "ledger_heads", "ledger_state"):
+            conn.exec_driver_sql(f"DELETE FROM {table}")
+    fill(store_engine, 10)
+    with store_engine.begin() as conn:
+        h = head(conn, log_key)
+        p = prove(conn, 3)
+        assert (p.tree_size, p.root, p.checkpoint) == (10, h.root, h.checkpoint)
+        with pytest.raises(LedgerError):
+            prove(conn, 30)
+    fill(store_engine, 5, start=10)
+    with store_engine.begin() as conn:
+        h15 = head(conn, log_key)
+        assert prove(conn, 3).checkpoint == h15.checkpoint  # a newer head than the one remembered
