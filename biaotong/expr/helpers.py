@@ -115,7 +115,9 @@ def _birth_ymd(ctx: HelperCtx, node: exp.Expression) -> exp.Expression:
 
 
 def _full_years(later: exp.Expression, earlier: exp.Expression) -> exp.Expression:
-    return exp.IntDiv(this=exp.Paren(this=exp.Sub(this=later, expression=earlier)), expression=_num(10000))
+    return exp.IntDiv(
+        this=exp.Paren(this=exp.Sub(this=later, expression=exp.Paren(this=earlier))), expression=_num(10000)
+    )
 
 
 def _age(ctx: HelperCtx, args: list[Typed], node: exp.Expression) -> Typed:

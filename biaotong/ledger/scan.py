@@ -1,13 +1,14 @@
 """Reading every ledger entry back for `verify`, fast enough for millions of entries.
 
-One pass over the entries, read with plain SQL (no per-column type processing), with the event text, actor, action and object as UTF-8 bytes and created_at
-already in the event's time format where the database can do it:
+One pass over the entries in plain SQL (no per-column type processing; on PostgreSQL read a chunk ahead
+by a helper thread while Python hashes), with created_at already in the event's time format where the database can do it (and the text
+columns as UTF-8 bytes on SQLite, where decoding them costs more than it saves):
 
 * leaf hash: SHA-256(0x00 || event) is recomputed and compared with the stored leaf_hash;
 * position and copies: a canonical text must start with `{"action":"<action>","actor":"<actor>","detail":`
-  and end with `,"object":"<object>","seq":<position>,"time":"<created_at>","v":1}` — two byte
-  comparisons. Entries where that fails (or whose values hold a quote or backslash, which JSON escapes)
-  are parsed with `json` and compared exactly.
+  and end with `,"object":"<object>","seq":<position>,"time":"<created_at>","v":1}` — two comparisons.
+  Entries where that fails (or whose values hold a quote or backslash, which JSON escapes) are parsed
+  with `json` and compared exactly.
 
 A separate aggregate checks that the seq column runs 0, 1, 2, … The first bad position is then named:
 changed, deleted, reordered or inserted (see `classify`).
@@ -15,10 +16,13 @@ changed, deleted, reordered or inserted (see `classify`).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import queue
 import re
-from collections.abc import Iterator, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -65,19 +69,20 @@ REASONS: dict[str, tuple[str, str]] = {
 
 @dataclass(frozen=True)
 class _Dialect:
-    blob: str  # the UTF-8 bytes of a text column
-    time: str  # created_at written as the event writes its time
+    text: str  # how to read a text column: as UTF-8 bytes where decoding to str costs more than it saves
+    time: str  # created_at written as the event writes its time, where the database can
+    read_ahead: bool  # a helper thread may read the next chunk (the driver is thread-safe; a server works)
 
 
 DIALECTS = {
-    "sqlite": _Dialect("CAST({} AS BLOB)", "{}"),  # stored as 'YYYY-MM-DD HH:MM:SS.ffffff', see _time_bytes
-    "postgresql": _Dialect("convert_to({}, 'UTF8')", "to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"),
+    "sqlite": _Dialect("CAST({} AS BLOB)", "{}", False),  # stored as 'YYYY-MM-DD HH:MM:SS.ffffff', see _time_text
+    "postgresql": _Dialect("{}", "to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')", True),
 }
-_GENERIC = _Dialect("{}", "{}")
+_GENERIC = _Dialect("{}", "{}", False)
 
 
 def stream(conn: Connection, sql: str) -> Iterator[Sequence[Any]]:
-    """Chunks of raw DB-API rows (a server-side cursor where the driver has one)."""
+    """Chunks of rows of plain SQL (a server-side cursor where the driver has one)."""
     options = {"stream_results": True, "max_row_buffer": CHUNK}  # for this statement only
     result = conn.exec_driver_sql(sql, execution_options=options)
     try:
@@ -86,26 +91,78 @@ def stream(conn: Connection, sql: str) -> Iterator[Sequence[Any]]:
         result.close()
 
 
-def _as_bytes(values: Sequence[Any]) -> Sequence[bytes]:
-    if all(type(v) is bytes for v in values[:1]) and all(type(v) is bytes for v in values[-1:]):
-        return values  # the database already gave bytes (checked on the ends; a chunk has one type)
-    return [v.encode() if isinstance(v, str) else bytes(v) for v in values]
+_END = object()
 
 
-def _time_bytes(value: Any, cache: dict[Any, bytes]) -> bytes:
+def prefetched(chunks: Iterator[Any], depth: int = 2) -> Iterator[Any]:
+    """Iterate `chunks` in a helper thread, up to `depth` ahead, so the database reads while Python hashes.
+    The caller must not use the same connection until the iteration ends."""
+    q: queue.Queue[Any] = queue.Queue(depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for chunk in chunks:
+                q.put(chunk)
+                if stop.is_set():
+                    break
+        except BaseException as exc:  # handed to the consumer
+            q.put(exc)
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
+            q.put(_END)
+
+    thread = threading.Thread(target=produce, name="ledger-verify-reader", daemon=True)
+    thread.start()
+    try:
+        while (item := q.get()) is not _END:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while thread.is_alive():  # let a producer blocked on a full queue finish
+            with contextlib.suppress(queue.Empty):
+                q.get(timeout=0.05)
+        thread.join()
+
+
+class _Forms:
+    """The canonical JSON around the copied columns, as bytes or as text to match what the driver returns."""
+
+    def __init__(self, kind: type) -> None:
+        enc: Callable[[str], Any] = (lambda x: x.encode()) if kind is bytes else (lambda x: x)
+        self.head = enc('{"action":"%s","actor":"%s","detail":')
+        self.tail = enc(',"object":"%s","seq":%d,"time":"%s","v":1}')
+        self.unsafe = re.compile(enc('["\\\\]'))
+        self.empty = enc("")
+        self.kind = kind
+
+
+_FORMS = {bytes: _Forms(bytes), str: _Forms(str)}
+
+
+def _time_text(value: Any, cache: dict[Any, Any], kind: type) -> Any:
     got = cache.get(value)
     if got is None:
         if isinstance(value, datetime):
-            got = format_time(value.astimezone(UTC) if value.tzinfo else value).encode()
+            got = format_time(value.astimezone(UTC) if value.tzinfo else value)
         elif isinstance(value, str) and len(value) == 26 and value[10] == " ":  # SQLite's stored form
-            got = f"{value[:10]}T{value[11:]}Z".encode()
+            got = f"{value[:10]}T{value[11:]}Z"
         else:
-            got = value.encode() if isinstance(value, str) else bytes(value)
+            got = value if isinstance(value, str) else bytes(value).decode(errors="replace")
+        got = got.encode() if kind is bytes else got
         cache[value] = got
     return got
 
 
-def _exact(text: bytes, pos: int, actor: bytes, action: bytes, obj: bytes, stamp: bytes) -> str | None:
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else bytes(value).decode(errors="replace")
+
+
+def _exact(text: Any, pos: int, actor: Any, action: Any, obj: Any, stamp: Any) -> str | None:
     """Exact check of one entry with json: None if fine, "" if it claims another position, else why not."""
     try:
         doc = json.loads(text)
@@ -116,14 +173,11 @@ def _exact(text: bytes, pos: int, actor: bytes, action: bytes, obj: bytes, stamp
     if doc.get("seq") != pos:
         return ""
     for name, column in (("actor", actor), ("action", action), ("object", obj)):
-        if doc.get(name) != column.decode(errors="replace"):
+        if doc.get(name) != _text(column):
             return msg(f"{name} 字段与条目不符", f"the {name} column differs from the entry")
-    if str(doc.get("time")).encode() != stamp:
+    if doc.get("time") != _text(stamp):
         return msg("时间字段与条目不符", "the created_at column differs from the entry")
     return None if doc.get("v") == 1 else msg("未知的条目版本", "unknown entry version")
-
-
-_UNSAFE = re.compile(rb'["\\]')
 
 
 @dataclass
@@ -131,14 +185,19 @@ class _Pass:
     leaves: list[bytes] = field(default_factory=list)
     first: tuple[int, str] | None = None  # first bad position; detail "" = the entry claims another position
     claimed: list[int | None] = field(default_factory=list)  # from `first` on: the seq each entry claims
-    times: dict[Any, bytes] = field(default_factory=dict)
+    times: dict[Any, Any] = field(default_factory=dict)
 
     def chunk(self, rows: Sequence[Any]) -> None:
         base = len(self.leaves)
         stored, texts, actors, actions, objects, stamps = zip(*rows, strict=True)
-        texts, actors, actions, objects = _as_bytes(texts), _as_bytes(actors), _as_bytes(actions), _as_bytes(objects)
+        f = _FORMS[bytes if type(texts[0]) is not str else str]
+        if f.kind is bytes and not all(type(v) is bytes for col in (texts, actors, actions, objects) for v in (col[0], col[-1])):
+            texts, actors, actions, objects = ([v.encode() if isinstance(v, str) else bytes(v) for v in col] for col in (texts, actors, actions, objects))
         sha256 = hashlib.sha256
-        leaves = [sha256(b"\x00" + t).digest() for t in texts]
+        if f.kind is bytes:
+            leaves = [sha256(b"\x00" + t).digest() for t in texts]
+        else:
+            leaves = [sha256(b"\x00" + t.encode()).digest() for t in texts]
         self.leaves += leaves
         if self.first is not None:
             self.claimed += [claimed_seq(t) for t in texts]
@@ -148,12 +207,13 @@ class _Pass:
             i = next(i for i, (a, b) in enumerate(zip(stored, leaves, strict=True)) if bytes(a) != b)
             bad.append((i, msg("条目内容与其哈希不符", "the entry text does not match its leaf hash")))
         cache = self.times
-        stamps = [cache[v] if v in cache else _time_bytes(v, cache) for v in stamps]
-        plain = not any(_UNSAFE.search(b"".join(col)) for col in (actions, actors, objects))
+        stamps = [cache[v] if v in cache else _time_text(v, cache, f.kind) for v in stamps]
+        # Quick exact check for canonical texts: the text must start and end with what the columns say.
+        # A value with a quote or backslash would be escaped in the JSON: those entries take the slow path.
+        plain = not any(f.unsafe.search(f.empty.join(col)) for col in (actions, actors, objects))
+        head, tail = f.head, f.tail
         quick = [
-            plain
-            and t.startswith(b'{"action":"%s","actor":"%s","detail":' % (ac, at))
-            and t.endswith(b',"object":"%s","seq":%d,"time":"%s","v":1}' % (ob, p, tm))
+            plain and t.startswith(head % (ac, at)) and t.endswith(tail % (ob, p, tm))
             for p, t, ac, at, ob, tm in zip(range(base, base + len(rows)), texts, actions, actors, objects, stamps, strict=True)
         ]
         if not all(quick):
@@ -183,8 +243,9 @@ def _first_gap(conn: Connection) -> int | None:
     return None
 
 
-def claimed_seq(text: bytes) -> int | None:
+def claimed_seq(text: Any) -> int | None:
     """The seq an entry's text claims: the last top-level key but time and v, so no full JSON parse."""
+    text = text if isinstance(text, bytes) else _text(text).encode()
     i = text.rfind(b',"seq":')
     j = text.find(b",", i + 7)
     try:
@@ -219,10 +280,11 @@ def scan_entries(conn: Connection, expected_size: int, state_size: int) -> tuple
     """Recomputed leaf hashes, and the first entry-level problem. `expected_size` is the largest size the
     state or a signed head vouches for; `state_size` what the state row says."""
     d = DIALECTS.get(conn.dialect.name, _GENERIC)
-    cols = [d.blob.format(c) for c in ("event", "actor", "action", "object")]
+    cols = [d.text.format(c) for c in ("event", "actor", "action", "object")]
     sql = f"SELECT leaf_hash, {', '.join(cols)}, {d.time.format('created_at')} FROM ledger_entries ORDER BY seq"
     scan = _Pass()
-    for rows in stream(conn, sql):
+    chunks = stream(conn, sql)
+    for rows in prefetched(chunks) if d.read_ahead else chunks:
         scan.chunk(rows)
     n = len(scan.leaves)
     found: list[tuple[int, int, Problem]] = []  # (position, priority, problem); the smallest wins

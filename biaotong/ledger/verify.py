@@ -72,7 +72,9 @@ def _node_problem(conn: Connection, tree: MemoryTree) -> Problem | None:
     found: list[tuple[int, int]] = []  # (level, first bad leaf position): the lowest level is the most precise
     for level in sorted(set(counts) | set(range(1, len(tree.levels)))):
         want: list[Any] = tree.levels[level] if 1 <= level < len(tree.levels) else []
-        if counts.get(level, (0, None, None)) == (len(want), 0, len(want) - 1) or (not want and level not in counts):
+        if not want and level not in counts:
+            continue
+        if counts.get(level) == (len(want), 0, len(want) - 1):
             got: list[Any] = []
             for rows in stream(conn, f"SELECT hash FROM ledger_nodes WHERE level = {int(level)} ORDER BY idx"):
                 got += [h if type(h) is bytes else bytes(h) for (h,) in rows]

@@ -138,3 +138,17 @@ def test_proofs_after_the_log_was_replaced_at_the_same_address(store_engine: Eng
     with store_engine.begin() as conn:
         h15 = head(conn, log_key)
         assert prove(conn, 3).checkpoint == h15.checkpoint  # a newer head than the one remembered
+
+
+def test_an_in_memory_sqlite_store(log_key: Signer) -> None:
+    from biaotong.ledger.tables import LEDGER_TABLES
+    from biaotong.store.schema import metadata
+
+    engine = sa.create_engine("sqlite://")
+    metadata.create_all(engine, tables=list(LEDGER_TABLES))
+    with engine.begin() as conn:
+        record(conn, *(event(i) for i in range(30)))
+        head(conn, log_key)
+        assert verify(conn, log_key.verifier).ok
+        assert prove(conn, 29).tree_size == 30
+    engine.dispose()

@@ -66,10 +66,6 @@ def same(got: Any, want: Any) -> bool:
     return math.isclose(float(got), float(want), rel_tol=1e-9, abs_tol=1e-3)
 
 
-# years_since() compiles to `end - YEAR(d) * 10000 + MONTH(d) * 100 + DAY(d)` (the subtrahend lacks
-# parentheses) in biaotong/expr/helpers.py:_full_years — reported to the lead; strict xfail below.
-KNOWN_EXPR_BUGS = {("gaj_floating", "half_to_5"), ("gaj_floating", "over_5")}
-
 AGG_SPECS = sorted(s.id for s in all_specs(None).values() if s.layout == "aggregate")
 
 
@@ -84,8 +80,6 @@ def test_every_aggregate_report_matches_the_oracle(county_ws: Any) -> None:
         assert [r.org_code for r in result.rows] == [COUNTY, T1, V11, V12, T2, V21, V22, T3, V31]
         for row in result.rows:
             for f in spec.fields:
-                if (sid, f.id) in KNOWN_EXPR_BUGS:
-                    continue
                 want = expected(spec, f.id, row.org_code, per, county)
                 assert same(row.values[f.id], want), (sid, f.id, row.org_code, row.values[f.id], want)
                 checked += 1
@@ -114,14 +108,3 @@ def test_before_the_merger_the_old_village_is_its_own_row(county_ws: Any) -> Non
     for row in result.rows:
         for f in spec.fields:
             assert same(row.values[f.id], expected(spec, f.id, row.org_code, per, county)), (f.id, row.org_code)
-
-
-@pytest.mark.xfail(strict=True, reason="expr years_since(): missing parentheses around the subtracted yyyymmdd")
-def test_years_since_fields(county_ws: Any) -> None:
-    ws, county = county_ws
-    spec = all_specs(ws)["gaj_floating"]
-    per = Period.parse("2025-06", "month")
-    result = generate(ws, spec, per, COUNTY, level="village")
-    for row in result.rows:
-        for _sid, fid in KNOWN_EXPR_BUGS:
-            assert same(row.values[fid], expected(spec, fid, row.org_code, per, county)), (fid, row.org_code)

@@ -170,3 +170,18 @@ def test_report_add_stores_and_refuses_bad_specs(county_ws: Any, tmp_path: Path)
     assert r.exit_code != 0 and "no_such_element" in r.output
     r = runner.invoke(app, [*home, "report", "list", "--json"])
     assert "bad_report" not in r.stdout and "my_report" in r.stdout
+
+
+def test_roster_xlsx_small_and_streamed(county_ws: Any, tmp_path: Path, monkeypatch: Any) -> None:
+    import biaotong.reports.export.xlsx as xlsx_mod
+
+    ws, _ = county_ws
+    result = generate(ws, "mz_dibao_roster", "2025-06", COUNTY, role="cleared")
+    for limit in (10_000, 1):
+        monkeypatch.setattr(xlsx_mod, "STREAM_ROWS", limit)
+        sheet = openpyxl.load_workbook(export(result, "xlsx", tmp_path / f"r{limit}.xlsx")).active
+        assert sheet["A1"].value == "2025年6月低保对象花名册"
+        assert [c.value for c in sheet[3]][:3] == ["序号", "姓名", "性别"]
+        ids = [sheet.cell(5 + i, 5).value for i in range(len(result.records))]
+        assert ids == [r["id_number"] for r in result.records]
+        assert isinstance(sheet.cell(5, 4).value, __import__("datetime").datetime)  # a real date cell

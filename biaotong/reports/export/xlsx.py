@@ -153,7 +153,13 @@ def _write_form(ws: Worksheet, result: ReportResult, top: int) -> int:
     return row
 
 
+STREAM_ROWS = 300  # larger rosters are streamed (openpyxl write-only mode): no borders, ~3x faster
+
+
 def write_xlsx(result: ReportResult, out: Path, **_: Any) -> None:
+    if result.layout == "roster" and len(result.records) > STREAM_ROWS:
+        _write_roster_streaming(result, out)
+        return
     wb = Workbook()
     ws = wb.active
     assert ws is not None
@@ -196,4 +202,54 @@ def write_xlsx(result: ReportResult, out: Path, **_: Any) -> None:
     ws.cell(foot + 2, 1, "数据来源：表通（从系统取数，逐格可追溯：biaotong report explain）").font = Font(size=9, color="808080")
     ws.print_options.horizontalCentered = True
     ws.page_setup.orientation = "landscape" if ncols > 8 else "portrait"
+    wb.save(out)
+
+
+def _write_roster_streaming(result: ReportResult, out: Path) -> None:
+    """A big roster: the same title, header and footer, rows streamed without per-cell borders."""
+    from openpyxl.cell import WriteOnlyCell
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(result.spec.title[:31].replace("/", "_"))
+    ncols = 1 + len(result.columns)
+    widths = [6.0] + [min(max(8.0, _text_width(c.label) + 2,
+                              max((_text_width(r.get(c.id)) for r in result.records[:200]), default=0) + 2), 40.0)
+                      for c in result.columns]
+    for j, w in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(j)].width = w
+    ws.freeze_panes = "B5"
+
+    def styled(value: Any, font: Font, align: Alignment | None = None, border: bool = False) -> WriteOnlyCell:
+        cell = WriteOnlyCell(ws, value=value)
+        cell.font = font
+        if align is not None:
+            cell.alignment = align
+        if border:
+            cell.border = BOX
+        return cell
+
+    ws.append([styled(f"{result.period.label}{result.spec.title}", TITLE_FONT)])
+    ws.append([f"填报单位：{result.org_name}", *([None] * (ncols - 2)),
+               f"{result.spec.unit_note or ''}  报告期：{result.period.label}".strip()])
+    ws.append([styled(h, HEAD_FONT, CENTER, True) for h in ["序号", *(c.label for c in result.columns)]])
+    ws.append([styled(u, BODY_FONT, CENTER, True) for u in ["甲", *(c.unit or "" for c in result.columns)]])
+    date_cols = {c.id for c in result.columns if any(isinstance(r.get(c.id), date) for r in result.records[:50])}
+    for i, rec in enumerate(result.records, start=1):
+        row: list[Any] = [i]
+        for c in result.columns:
+            v = rec.get(c.id)
+            if c.id in date_cols and isinstance(v, date):
+                cell = WriteOnlyCell(ws, value=v)
+                cell.number_format = "yyyy-mm-dd"
+                row.append(cell)
+            else:
+                row.append(v)
+        ws.append(row)
+    day = (result.generated_at.date() if result.generated_at else date.today()).isoformat()
+    ws.append([])
+    third = max(ncols // 3, 1)
+    foot: list[Any] = [None] * ncols
+    foot[0], foot[third], foot[min(2 * third, ncols - 1)] = f"填报单位：{result.org_name}", "填报人：", "审核人："
+    ws.append(foot)
+    ws.append([f"填报日期：{day}"])
     wb.save(out)
