@@ -64,13 +64,6 @@ def generate(
     from biaotong.reports.generate import generate as gen
     from biaotong.reports.generate import generate_all
 
-    if fmt == "template":
-        try:  # the department's own workbook: the forms work registers this exporter
-            from biaotong.forms.export import register
-
-            register()
-        except ImportError:
-            pass
     if fmt not in exporters():
         raise ReportError(f"未知的导出格式：{fmt}", f"unknown format: {fmt}", where(key="format"))
     ws = workspace(ctx)
@@ -138,3 +131,13 @@ def add(
     spec, what = add_file(ws.engine, file, workspace_library(ws), ws.catalog)
     console.print(msg(f"报表 {spec.id}（{spec.title}）已{'新增' if what == 'added' else '更新'}",
                       f"report {spec.id} ({spec.title}) {what}"))
+
+
+def _register_workflows() -> None:
+    # Admission review (报表准入) lives in biaotong.review; its commands join this group.
+    from biaotong.cli.review import register_review_commands
+
+    register_review_commands(app)
+
+
+_register_workflows()

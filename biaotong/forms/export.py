@@ -60,12 +60,3 @@ def _names_at(ws: Any | None, result: Any):  # type: ignore[no-untyped-def]
         return None
 
     return names_at
-
-
-def register() -> None:
-    from biaotong.reports.export import register_exporter
-
-    register_exporter("template", write_template, suffix=".xlsx")
-
-
-register()

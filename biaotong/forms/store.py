@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from datetime import UTC, datetime
 from typing import Any
@@ -32,33 +31,11 @@ def save_report(ws: Any, spec: dict[str, Any], template: bytes, *, actor: str = 
     A published or approved report cannot be overwritten: it must go through review again under a new id."""
     from biaotong.reports.library import builtin_library
     from biaotong.reports.spec import parse_spec
-    from biaotong.reports.store import validate
+    from biaotong.reports.store import save_spec, validate
 
     parsed = parse_spec(spec, file=spec.get("source_form"))
     validate(parsed, builtin_library(), ws.catalog, file=spec.get("source_form"))
-    data = parsed.to_json()
-    digest = parsed.sha256
-    now = _now()
-    with ws.engine.begin() as conn:
-        row = conn.execute(sa.select(report_specs.c.status).where(report_specs.c.id == parsed.id)).first()
-        if row is not None and row.status in ("approved", "published"):
-            raise ReportError(
-                f"报表 {parsed.id} 已{'发布' if row.status == 'published' else '通过准入'}，不能覆盖；请换一个编号",
-                f"report {parsed.id} is {row.status} and cannot be overwritten; use a new id",
-                where(key=parsed.id),
-            )
-        values = {
-            "title": parsed.title, "department": parsed.department, "layout": parsed.layout,
-            "period_type": parsed.period_type, "spec": data, "spec_sha256": digest, "template": template,
-            "status": "draft", "updated_at": now,
-        }
-        if row is None:
-            conn.execute(sa.insert(report_specs).values(id=parsed.id, created_at=now, **values))
-        else:
-            conn.execute(sa.update(report_specs).where(report_specs.c.id == parsed.id).values(**values))
-        _record(conn, "report.register", actor, f"report:{parsed.id}",
-                {"spec_sha256": digest, "template_sha256": hashlib.sha256(template).hexdigest()},
-                {"layout": parsed.layout, "fields": len(parsed.fields), "from": "template"})
+    save_spec(ws.engine, parsed, template=template, actor=actor, origin="template")
     return parsed.id
 
 

@@ -43,7 +43,9 @@ def generate(
     eng = engine or Engine(ws)
     try:
         if spec.layout == "roster":
-            return _roster(eng, spec, per, org_code, role_)
+            result = _roster(eng, spec, per, org_code, role_)
+            _record_clear_reads(ws, eng, result)
+            return result
         return _aggregate(eng, spec, per, org_code, level, role_)
     finally:
         if own:
@@ -144,6 +146,23 @@ def _roster(eng: Engine, spec: ReportSpec, per: Period, org_code: str, role: str
         snapshots=[s for s in snaps if s.get("entity") == spec.roster.entity], sql={spec.roster.entity: sql},
         generated_at=datetime.now(UTC),
     )
+
+
+def _record_clear_reads(ws: Workspace, eng: Engine, result: ReportResult) -> None:
+    """Personal elements shown unmasked to a cleared role are a read of personal data: record it."""
+    from biaotong.reports.mask import must_mask
+    from biaotong.reports.record import record_personal_read
+
+    assert result.spec.roster is not None
+    entity = result.spec.roster.entity
+    clear = [
+        c.id for c in result.columns
+        if eng.catalog.has_element(entity, c.id)
+        and (el := eng.catalog.element(entity, c.id)).sensitivity in ("personal", "sensitive")
+        and not must_mask(el, result.role)
+    ]
+    record_personal_read(ws, f"report:{result.spec.id}/{result.period.code}/{result.org_code}",
+                         role=result.role, rows=len(result.records), elements=clear)
 
 
 def generate_all(

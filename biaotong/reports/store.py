@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -9,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from biaotong.errors import ReportError, where
+from biaotong.ledger.events import Event
+from biaotong.ledger.log import record
 from biaotong.reports.library import Library
 from biaotong.reports.resolve import resolve
 from biaotong.reports.spec import ReportSpec, load_spec_file
@@ -17,7 +20,6 @@ from biaotong.store.schema import report_specs
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-STATUSES = ("draft", "approved", "rejected", "published")
 
 
 def validate(spec: ReportSpec, library: Library, catalog: Any, *, file: str | None = None) -> None:
@@ -43,36 +45,40 @@ def validate(spec: ReportSpec, library: Library, catalog: Any, *, file: str | No
                           where(file=file, key="department")) from exc
 
 
-def save_spec(engine: Engine, spec: ReportSpec, *, status: str = "draft", template: bytes | None = None) -> str:
-    """Insert or replace a spec; returns 'added' or 'updated'."""
-    if status not in STATUSES:
-        raise ReportError(f"未知的状态：{status}", f"unknown status: {status}", where(key="status"))
+def save_spec(
+    engine: Engine, spec: ReportSpec, *, template: bytes | None = None, actor: str = "cli", origin: str = "spec",
+) -> str:
+    """Insert or replace a draft spec with its ledger entry (`report.register`); returns 'added' or 'updated'.
+
+    An approved or published report cannot be overwritten: it goes through admission review again under a new
+    id. Status changes belong to biaotong.review (approve, reject, publish), never to this module.
+    """
     now = datetime.now(UTC)
-    values = {
+    values: dict[str, Any] = {
         "title": spec.title, "department": spec.department, "layout": spec.layout, "period_type": spec.period_type,
-        "spec": spec.to_json(), "spec_sha256": spec.sha256, "status": status, "updated_at": now,
+        "spec": spec.to_json(), "spec_sha256": spec.sha256, "status": "draft", "updated_at": now,
     }
+    hashes = {"spec_sha256": spec.sha256}
     if template is not None:
         values["template"] = template
+        hashes["template_sha256"] = hashlib.sha256(template).hexdigest()
     with engine.begin() as conn:
-        exists = conn.execute(sa.select(report_specs.c.id).where(report_specs.c.id == spec.id)).first()
-        if exists:
+        row = conn.execute(sa.select(report_specs.c.status).where(report_specs.c.id == spec.id)).first()
+        if row is not None and row.status in ("approved", "published"):
+            raise ReportError(
+                f"报表 {spec.id} 已{'发布' if row.status == 'published' else '通过准入'}，不能覆盖；请换一个编号",
+                f"report {spec.id} is {row.status} and cannot be overwritten; use a new id",
+                where(key=spec.id),
+            )
+        if row is None:
+            conn.execute(sa.insert(report_specs).values(id=spec.id, created_at=now, **values))
+        else:
             conn.execute(sa.update(report_specs).where(report_specs.c.id == spec.id).values(**values))
-            return "updated"
-        conn.execute(sa.insert(report_specs).values(id=spec.id, created_at=now, **values))
-        return "added"
-
-
-def set_status(engine: Engine, report_id: str, status: str) -> None:
-    if status not in STATUSES:
-        raise ReportError(f"未知的状态：{status}", f"unknown status: {status}", where(key="status"))
-    with engine.begin() as conn:
-        n = conn.execute(
-            sa.update(report_specs).where(report_specs.c.id == report_id)
-            .values(status=status, updated_at=datetime.now(UTC))
-        ).rowcount
-    if not n:
-        raise ReportError(f"未登记的报表：{report_id}", f"report not stored: {report_id}", where(key=report_id))
+        record(conn, Event(
+            action="report.register", actor=actor, object=f"report:{spec.id}", hashes=hashes,
+            detail={"layout": spec.layout, "fields": len(spec.fields), "from": origin},
+        ))
+    return "added" if row is None else "updated"
 
 
 def stored(engine: Engine) -> list[dict[str, Any]]:

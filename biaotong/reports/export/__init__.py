@@ -6,9 +6,11 @@ atomically: to a temporary file beside the target, then renamed, so a failure le
 
 from __future__ import annotations
 
+import importlib
 import os
 import uuid
 from collections.abc import Callable
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
@@ -36,8 +38,9 @@ def suffix(fmt: str) -> str:
     return _SUFFIX.get(fmt, f".{fmt}")
 
 
-def export(result: ReportResult, fmt: str, out: Path | str, **options: Any) -> Path:
-    """Write `result` as `fmt` to `out`, atomically."""
+def export(result: ReportResult, fmt: str, out: Path | str, *, actor: str = "cli", **options: Any) -> Path:
+    """Write `result` as `fmt` to `out`, atomically; given the workspace (`ws=`), the file's SHA-256 is
+    recorded in the ledger (`report.generate`)."""
     _builtins()
     fn = _EXPORTERS.get(fmt)
     if fn is None:
@@ -55,19 +58,43 @@ def export(result: ReportResult, fmt: str, out: Path | str, **options: Any) -> P
     finally:
         if tmp.exists():
             tmp.unlink()
+    if options.get("ws") is not None:
+        from biaotong.reports.record import record_output
+
+        record_output(options["ws"], result, target, fmt, actor=actor)
     return target
 
 
-def _builtins() -> None:
-    if "xlsx" in _EXPORTERS and "csv" in _EXPORTERS and "json" in _EXPORTERS:
-        return
-    from biaotong.reports.export import csv_export, json_export, xlsx
+ENTRY_POINT_GROUP = "biaotong.exporters"
+# name: ("module:function", suffix). Built-ins go through the same registry as a province's own exporters,
+# which are found by entry point; the forms workflow's 'template' is referenced by name, never imported here.
+BUILTINS: dict[str, tuple[str, str]] = {
+    "xlsx": ("biaotong.reports.export.xlsx:write_xlsx", ".xlsx"),
+    "csv": ("biaotong.reports.export.csv_export:write_csv", ".csv"),
+    "json": ("biaotong.reports.export.json_export:write_json", ".json"),
+    "template": ("biaotong.forms.export:write_template", ".xlsx"),
+}
+_loaded = False
 
-    _EXPORTERS.setdefault("xlsx", xlsx.write_xlsx)
-    _EXPORTERS.setdefault("csv", csv_export.write_csv)
-    _EXPORTERS.setdefault("json", json_export.write_json)
-    for k in ("xlsx", "csv", "json"):
-        _SUFFIX.setdefault(k, f".{k}")
+
+def _lazy(target: str) -> Exporter:
+    def run(result: ReportResult, out: Path, **options: Any) -> None:
+        module, _, name = target.partition(":")
+        getattr(importlib.import_module(module), name)(result, out, **options)
+
+    return run
+
+
+def _builtins() -> None:
+    global _loaded
+    if _loaded:
+        return
+    _loaded = True
+    for name, (target, suf) in BUILTINS.items():
+        _EXPORTERS.setdefault(name, _lazy(target))
+        _SUFFIX.setdefault(name, suf)
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        register_exporter(ep.name, _lazy(ep.value), suffix=".xlsx" if ep.name == "template" else None)
 
 
 __all__ = ["export", "exporters", "register_exporter", "suffix"]
