@@ -25,9 +25,10 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from biaotong.ledger import Event, consistency, head, prove, record, verify
+from biaotong.ledger import Event, consistency, head, prove, record
 from biaotong.ledger.keys import ensure_keys
 from biaotong.ledger.tables import LEDGER_TABLES
+from biaotong.ledger.verify import verify
 from biaotong.store.db import connect, normalize_url
 from biaotong.store.schema import metadata
 

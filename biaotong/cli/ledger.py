@@ -106,8 +106,8 @@ def verify_cmd(
 
     Example: biaotong ledger verify --head head-2026-06.txt
     """
-    from biaotong.ledger import verify
     from biaotong.ledger.keys import load_verifier
+    from biaotong.ledger.verify import verify
 
     ws = workspace(ctx)
     older = _read_head_file(head_file) if head_file else None

@@ -16,6 +16,7 @@ from biaotong.cli.common import console, handle_errors, print_json, workspace
 from biaotong.cli.source import print_sync_results, sync_with_progress
 from biaotong.i18n import msg
 from biaotong.settings import SETTINGS
+from biaotong.sync.run import SyncResult
 
 JsonOpt = Annotated[bool, typer.Option("--json", help=msg("以 JSON 输出", "print JSON"))]
 
@@ -54,6 +55,7 @@ def demo(
         add_source(ws, dir_ / spec)
     results = sync_with_progress(ctx, None)
     print_sync_results(results)
+    _print_reject_reasons(results)
     conflicts = conflict_report(ws)
     _print_conflicts(conflicts)
     outputs = _generate_reports(ws, dir_ / "out", period)
@@ -78,6 +80,17 @@ def _generate_reports(ws, out: Path, period: str | None) -> list[Path]:  # type:
     except ModuleNotFoundError:
         return []
     return generate_all(ws, period=period, org=None, out_dir=out)
+
+
+def _print_reject_reasons(results: list[SyncResult]) -> None:
+    table = Table(msg("数据源", "source"), msg("类别", "kind"), msg("原因", "reason"), msg("条数", "count"),
+                  title=msg("拒收原因（明细见各快照的 rejects.parquet）", "reject reasons (rows in each snapshot's rejects.parquet)"))
+    for r in results:
+        for item in (r.snapshot.reject_summary.get("top_reasons", [])[:4] if r.snapshot else []):
+            table.add_row(r.source, item["kind"], msg(item["reason"], item.get("reason_en", item["reason"])),
+                          f"{item['count']:,}")
+    if table.row_count:
+        console.print(table)
 
 
 def _print_conflicts(report: dict) -> None:  # type: ignore[type-arg]

@@ -135,9 +135,9 @@ class SnapshotWriter:
             )
             row_count = con.execute(f"SELECT count(*) FROM read_parquet({_sql_str(str(data))})").fetchone()[0]
             summary_rows = con.execute(
-                "SELECT kind, regexp_replace(reason, '[0-9]+', 'N', 'g'), count(*) "
+                "SELECT kind, regexp_replace(reason, '[0-9]+', 'N', 'g'), regexp_replace(reason_en, '[0-9]+', 'N', 'g'), count(*) "
                 f"FROM read_parquet({_sql_str(str(rejects))}) "
-                "GROUP BY ALL ORDER BY 3 DESC"
+                "GROUP BY ALL ORDER BY 4 DESC"
             ).fetchall()
         finally:
             con.close()
@@ -157,7 +157,7 @@ class SnapshotWriter:
         ]
         return Snapshot(
             id=snap_id, source=self.source, taken_at=taken, mode=mode, row_count=int(row_count),
-            reject_count=sum(int(n) for _, _, n in summary_rows), sha256=sha, columns=columns, path=rel,
+            reject_count=sum(int(n) for *_, n in summary_rows), sha256=sha, columns=columns, path=rel,
             watermark=watermark, reject_summary=_summary(summary_rows),
         )
 
@@ -171,9 +171,12 @@ class SnapshotWriter:
 
 def _summary(rows: list[tuple[Any, ...]]) -> dict[str, Any]:
     by_kind: dict[str, int] = {}
-    for kind, _reason, n in rows:
+    for kind, _zh, _en, n in rows:
         by_kind[kind] = by_kind.get(kind, 0) + int(n)
-    return {"by_kind": by_kind, "top_reasons": [{"kind": k, "reason": r, "count": int(n)} for k, r, n in rows[:10]]}
+    return {
+        "by_kind": by_kind,
+        "top_reasons": [{"kind": k, "reason": zh, "reason_en": en, "count": int(n)} for k, zh, en, n in rows[:10]],
+    }
 
 
 def remove_snapshot_dir(lake_dir: Path, snapshot: Snapshot) -> None:

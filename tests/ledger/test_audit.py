@@ -97,3 +97,15 @@ def test_consistency_document(log_key: cp.Signer) -> None:
         assert "does NOT verify" in str(exc)
     else:
         raise AssertionError("a wrong root was accepted")
+
+
+def test_module_entry_point_and_public_names(tmp_path: Path) -> None:
+    run = subprocess.run(
+        [sys.executable, "-W", "error", "-m", "biaotong.ledger.audit", str(tmp_path / "none.json")],
+        capture_output=True, text=True, check=False,
+    )
+    assert run.returncode == 2 and "Warning" not in run.stderr, run.stderr
+    import biaotong.ledger as ledger
+
+    assert sorted(ledger.__all__) == sorted(ledger._EXPORTS)
+    assert all(getattr(ledger, name) is not None for name in ledger.__all__)

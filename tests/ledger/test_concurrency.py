@@ -6,8 +6,9 @@ import threading
 
 from sqlalchemy import Engine
 
-from biaotong.ledger import record, verify
+from biaotong.ledger import record
 from biaotong.ledger.checkpoint import Signer
+from biaotong.ledger.verify import verify
 
 from .helpers import event
 

@@ -10,11 +10,12 @@ import sqlalchemy as sa
 from sqlalchemy import Engine
 
 from biaotong.errors import LedgerError
-from biaotong.ledger import Event, consistency, head, latest_head, prove, read_state, record, verify
+from biaotong.ledger import Event, consistency, head, latest_head, prove, read_state, record
 from biaotong.ledger.audit import check_proof_document
 from biaotong.ledger.checkpoint import Signer
 from biaotong.ledger.merkle import MemoryTree, verify_consistency, verify_inclusion
 from biaotong.ledger.tables import ledger_entries, ledger_nodes
+from biaotong.ledger.verify import verify
 
 from .helpers import event, fill
 

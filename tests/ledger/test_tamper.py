@@ -11,11 +11,12 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import Connection, Engine
 
-from biaotong.ledger import Event, head, record, verify
+from biaotong.ledger import Event, head, record
 from biaotong.ledger.checkpoint import Signer
 from biaotong.ledger.events import event_text, format_time
 from biaotong.ledger.merkle import MemoryTree
 from biaotong.ledger.tables import ledger_entries, ledger_heads, ledger_nodes, ledger_state
+from biaotong.ledger.verify import verify
 
 from .helpers import event, fill
 
