@@ -31,7 +31,10 @@ def root(
     lang: str | None = typer.Option(None, "--lang", help=msg("界面语言：zh 或 en", "language: zh or en")),
 ) -> None:
     if lang:
+        before = os.environ.get("BIAOTONG_LANG")
         os.environ["BIAOTONG_LANG"] = lang
+        # Restore on exit, so one in-process invocation (tests, the Python API) does not change the next.
+        ctx.call_on_close(lambda: os.environ.pop("BIAOTONG_LANG") if before is None else os.environ.update(BIAOTONG_LANG=before))
     ctx.obj = {"home": home}
 
 

@@ -48,8 +48,11 @@ def head_document(conn: Connection, key: cp.Verifier) -> dict[str, Any]:
 class LogSource:
     """Where the witness reads a log: `head()` and `consistency(old, new)` return the JSON documents."""
 
-    def __init__(self, head: Callable[[], dict[str, Any]], proof: Callable[[int, int], dict[str, Any]], name: str):
-        self.head, self.consistency, self.name = head, proof, name
+    def __init__(
+        self, head: Callable[[], dict[str, Any]], proof: Callable[[int, int], dict[str, Any]], name: str,
+        close: Callable[[], None] = lambda: None,
+    ):
+        self.head, self.consistency, self.name, self.close = head, proof, name, close
 
     @classmethod
     def open(cls, where: str | Path) -> LogSource:
@@ -81,7 +84,7 @@ class LogSource:
             with ws.engine.connect() as conn:
                 return consistency(conn, old, new).to_json()
 
-        return cls(head, proof, str(ws.home))
+        return cls(head, proof, str(ws.home), ws.close)
 
 
 @dataclass(frozen=True)
@@ -135,8 +138,16 @@ def witness(
 ) -> WitnessResult:
     """Fetch the log's head, check it extends the head kept in `state_dir` (consistency proof), cosign it
     and keep it. On a conflict nothing is cosigned, the kept head stays, and both heads go to evidence/."""
-    src = log_source if isinstance(log_source, LogSource) else LogSource.open(log_source)
-    state = Path(state_dir)
+    if isinstance(log_source, LogSource):
+        return _witness(log_source, Path(state_dir), witness_key, log_key)
+    src = LogSource.open(log_source)
+    try:
+        return _witness(src, Path(state_dir), witness_key, log_key)
+    finally:
+        src.close()
+
+
+def _witness(src: LogSource, state: Path, witness_key: cp.Signer, log_key: cp.Verifier | None) -> WitnessResult:
     state.mkdir(parents=True, exist_ok=True)
     doc = src.head()
     note = str(doc.get("checkpoint", ""))

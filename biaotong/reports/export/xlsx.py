@@ -1,28 +1,42 @@
-"""Excel in the shape grassroots forms have: title, unit line, merged multi-level headers, 合计 rows, footer."""
+"""Excel in the shape grassroots forms have: title, unit line, merged multi-level headers, 合计 rows, footer.
+
+Written with XlsxWriter (the department's own templates stay on openpyxl, in biaotong.forms). Every layout
+goes through one path: the sheet is laid out top to bottom, a row at a time, so a roster longer than
+STREAM_ROWS can be written in XlsxWriter's constant-memory mode (each row flushed to disk as the next one
+starts) with the same look — borders, fonts, number formats — as a small one.
+"""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
+import xlsxwriter
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
 
 from biaotong.reports.result import Column, ReportResult
 
-THIN = Side(style="thin", color="000000")
-BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
-LEFT = Alignment(horizontal="left", vertical="center")
-HEAD_FONT = Font(name="宋体", bold=True, size=10)
-BODY_FONT = Font(name="宋体", size=10)
-BOLD_FONT = Font(name="宋体", size=10, bold=True)
-TITLE_FONT = Font(name="黑体", size=16, bold=True)
-SUBTOTAL_FILL = PatternFill("solid", fgColor="F2F2F2")
-TOTAL_FILL = PatternFill("solid", fgColor="D9E1F2")
+# Cell styles, as XlsxWriter format properties (combined and cached per workbook by _Styles).
+BOX: dict[str, Any] = {"border": 1, "border_color": "#000000"}
+CENTER: dict[str, Any] = {"align": "center", "valign": "vcenter", "text_wrap": True}
+LEFT: dict[str, Any] = {"align": "left", "valign": "vcenter"}
+RIGHT: dict[str, Any] = {"align": "right"}
+HEAD_FONT: dict[str, Any] = {"font_name": "宋体", "bold": True, "font_size": 10}
+BODY_FONT: dict[str, Any] = {"font_name": "宋体", "font_size": 10}
+BOLD_FONT: dict[str, Any] = {"font_name": "宋体", "font_size": 10, "bold": True}
+TITLE_FONT: dict[str, Any] = {"font_name": "黑体", "font_size": 16, "bold": True}
+NOTE_FONT: dict[str, Any] = {"font_size": 9, "font_color": "#808080"}
+SUBTOTAL_FILL: dict[str, Any] = {"pattern": 1, "bg_color": "#F2F2F2"}
+TOTAL_FILL: dict[str, Any] = {"pattern": 1, "bg_color": "#D9E1F2"}
+DATE_FORMAT = "yyyy-mm-dd"
+
+STREAM_ROWS = 300  # larger rosters are written in constant-memory mode (same look, rows flushed as written)
+_BAD_SHEET_CHARS = str.maketrans({ch: "_" for ch in "[]:*?/\\"})
 
 
 def _text_width(text: Any) -> float:
@@ -48,16 +62,71 @@ def _lead_columns(result: ReportResult) -> list[tuple[str, float]]:
     return []
 
 
-def _write_headers(ws: Worksheet, result: ReportResult, top: int) -> int:
-    """Merged multi-level headers from field groups; returns the first row after the unit row."""
+class _Styles:
+    """One XlsxWriter Format per distinct combination of style parts, made on first use."""
+
+    def __init__(self, wb: xlsxwriter.Workbook) -> None:
+        self._wb = wb
+        self._cache: dict[tuple[Any, ...], Format] = {}
+
+    def __call__(self, *parts: dict[str, Any] | None, num: str | None = None) -> Format:
+        key = (*(id(p) for p in parts if p), num)
+        fmt = self._cache.get(key)
+        if fmt is None:
+            props: dict[str, Any] = {}
+            for p in parts:
+                if p:
+                    props.update(p)
+            if num:
+                props["num_format"] = num
+            fmt = self._cache[key] = self._wb.add_format(props)
+        return fmt
+
+
+class _Writer:
+    """Writes any Python value a report holds into a cell, with the format of its kind (number, date, text)."""
+
+    def __init__(self, ws: Worksheet) -> None:
+        self.ws = ws
+        self._by_type: dict[type, Callable[[int, int, Any, Format | None], Any]] = {
+            str: ws.write_string, int: ws.write_number, float: self._float, bool: ws.write_boolean,
+            type(None): ws.write_blank,
+        }
+
+    def _float(self, row: int, col: int, v: float, fmt: Format | None) -> Any:
+        if math.isfinite(v):
+            return self.ws.write_number(row, col, v, fmt)
+        return self.ws.write_string(row, col, str(v), fmt)
+
+    def put(self, row: int, col: int, v: Any, fmt: Format | None, date_fmt: Format | None = None) -> None:
+        """Zero-based row/col. `fmt` for numbers, text and blanks; `date_fmt` (or `fmt`) for dates."""
+        fn = self._by_type.get(type(v))
+        if fn is not None:
+            fn(row, col, v, fmt)
+        elif isinstance(v, bool):
+            self.ws.write_boolean(row, col, v, fmt)
+        elif isinstance(v, date):  # datetime too; tz-aware ones lose the zone (remove_timezone)
+            self.ws.write_datetime(row, col, v, date_fmt or fmt)
+        elif isinstance(v, int | float | Decimal):
+            self._float(row, col, float(v), fmt)
+        else:
+            self.ws.write_string(row, col, str(v), fmt)
+
+
+def _header_grid(result: ReportResult) -> tuple[list[list[Any]], list[tuple[int, int, int, int]]]:
+    """The header block (multi-level headers + the unit row) as rows of values, and its merges as
+    (first_row, first_col, last_row, last_col), all relative to the block's top-left cell, zero-based."""
     lead = _lead_columns(result)
     cols = result.columns
     depth = max((len(c.group) for c in cols), default=0) + 1
-    for j, (label, _w) in enumerate(lead, start=1):
-        ws.cell(top, j, label)
+    width = len(lead) + len(cols)
+    grid: list[list[Any]] = [[None] * width for _ in range(depth + 1)]
+    merges: list[tuple[int, int, int, int]] = []
+    for j, (label, _w) in enumerate(lead):
+        grid[0][j] = label
         if depth > 1:
-            ws.merge_cells(start_row=top, start_column=j, end_row=top + depth - 1, end_column=j)
-    base = len(lead) + 1
+            merges.append((0, j, depth - 1, j))
+    base = len(lead)
     for level in range(depth):
         j = 0
         while j < len(cols):
@@ -67,189 +136,172 @@ def _write_headers(ws: Worksheet, result: ReportResult, top: int) -> int:
                 k = j
                 while k + 1 < len(cols) and cols[k + 1].group[: level + 1] == prefix:
                     k += 1
-                ws.cell(top + level, base + j, c.group[level])
+                grid[level][base + j] = c.group[level]
                 if k > j:
-                    ws.merge_cells(start_row=top + level, start_column=base + j, end_row=top + level,
-                                   end_column=base + k)
+                    merges.append((level, base + j, level, base + k))
                 j = k + 1
             elif level == len(c.group):
-                ws.cell(top + level, base + j, c.label)
+                grid[level][base + j] = c.label
                 if level < depth - 1:
-                    ws.merge_cells(start_row=top + level, start_column=base + j, end_row=top + depth - 1,
-                                   end_column=base + j)
+                    merges.append((level, base + j, depth - 1, base + j))
                 j += 1
             else:
                 j += 1
-    unit_row = top + depth
-    for j, _ in enumerate(lead, start=1):
-        ws.cell(unit_row, j, "甲" if j == 1 else "乙" if j == 2 else "")
+    for j in range(len(lead)):
+        grid[depth][j] = "甲" if j == 0 else "乙" if j == 1 else ""
     for j, c in enumerate(cols):
-        ws.cell(unit_row, base + j, c.unit or "")
-    last_col = len(lead) + len(cols)
-    for r in range(top, unit_row + 1):
-        for j in range(1, last_col + 1):
-            cell = ws.cell(r, j)
-            cell.font = HEAD_FONT if r < unit_row else BODY_FONT
-            cell.alignment = CENTER
-            cell.border = BOX
-    return unit_row + 1
+        grid[depth][base + j] = c.unit or ""
+    return grid, merges
 
 
-def _write_aggregate(ws: Worksheet, result: ReportResult, row: int) -> int:
-    fmts = [number_format(c) for c in result.columns]
-    for r in result.rows:
-        name = ("　" * max(r.depth - 1, 0)) + r.label if not r.is_total else "合计"
-        ws.cell(row, 1, name).alignment = LEFT
-        ws.cell(row, 2, r.org_code).alignment = CENTER
-        for j, c in enumerate(result.columns):
-            cell = ws.cell(row, 3 + j, r.values.get(c.id))
-            cell.number_format = fmts[j]
-        for j in range(1, 3 + len(result.columns)):
-            cell = ws.cell(row, j)
-            cell.border = BOX
-            cell.font = BOLD_FONT if (r.is_subtotal or r.is_total) else BODY_FONT
-            if r.is_total:
-                cell.fill = TOTAL_FILL
-            elif r.is_subtotal:
-                cell.fill = SUBTOTAL_FILL
-        row += 1
-    return row
-
-
-def _write_roster(ws: Worksheet, result: ReportResult, row: int) -> int:
-    for i, rec in enumerate(result.records, start=1):
-        ws.cell(row, 1, i)
-        for j, c in enumerate(result.columns):
-            v = rec.get(c.id)
-            cell = ws.cell(row, 2 + j, v)
-            if isinstance(v, date):
-                cell.number_format = "yyyy-mm-dd"
-            elif isinstance(v, int | float) and not isinstance(v, bool):
-                cell.number_format = number_format(c)
-        for j in range(1, 2 + len(result.columns)):
-            ws.cell(row, j).border = BOX
-            ws.cell(row, j).font = BODY_FONT
-        row += 1
-    return row
-
-
-def _write_form(ws: Worksheet, result: ReportResult, top: int) -> int:
-    for j, head in enumerate(("项目", "单位", "数值"), start=1):
-        cell = ws.cell(top, j, head)
-        cell.font, cell.alignment, cell.border = HEAD_FONT, CENTER, BOX
-    row = top + 1
-    for it in result.items:
-        label = " > ".join([*it.get("group", []), it["label"]]) if it.get("group") else it["label"]
-        ws.cell(row, 1, label).alignment = LEFT
-        ws.cell(row, 2, it.get("unit") or "").alignment = CENTER
-        v = ws.cell(row, 3, it["value"])
-        col = next((c for c in result.columns if c.id == it["id"]), None)
-        if col is not None:
-            v.number_format = number_format(col)
-        for j in (1, 2, 3):
-            ws.cell(row, j).border = BOX
-            ws.cell(row, j).font = BODY_FONT
-        row += 1
-    return row
-
-
-STREAM_ROWS = 300  # larger rosters are streamed (openpyxl write-only mode): no borders, ~3x faster
+def _sheet_name(result: ReportResult) -> str:
+    return result.spec.title[:31].translate(_BAD_SHEET_CHARS).strip("'") or "Sheet1"
 
 
 def write_xlsx(result: ReportResult, out: Path, **_: Any) -> None:
-    if result.layout == "roster" and len(result.records) > STREAM_ROWS:
-        _write_roster_streaming(result, out)
-        return
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = result.spec.title[:31].replace("/", "_")
+    layout = result.layout
     lead = _lead_columns(result)
-    ncols = 3 if result.layout == "form" else len(lead) + len(result.columns)
-    ncols = max(ncols, 3)
-    ws.cell(1, 1, f"{result.period.label}{result.spec.title}").font = TITLE_FONT
-    ws.cell(1, 1).alignment = CENTER
-    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=ncols)
-    ws.row_dimensions[1].height = 30
-    ws.cell(2, 1, f"填报单位：{result.org_name}").alignment = LEFT
-    unit_note = result.spec.unit_note or ""
-    ws.cell(2, ncols, f"{unit_note}  报告期：{result.period.label}".strip()).alignment = Alignment(horizontal="right")
-    if result.layout == "form":
-        end = _write_form(ws, result, 3)
+    ncols = max(3 if layout == "form" else len(lead) + len(result.columns), 3)
+    grid: list[list[Any]] = []
+    merges: list[tuple[int, int, int, int]] = []
+    if layout != "form":
+        grid, merges = _header_grid(result)
+    # Constant-memory mode needs rows written in order and merges within one row: a big roster whose
+    # headers merge down several rows (column groups) is written in the normal mode instead.
+    stream = layout == "roster" and len(result.records) > STREAM_ROWS and all(m[0] == m[2] for m in merges)
+    wb = xlsxwriter.Workbook(str(out), {
+        "constant_memory": stream, "strings_to_numbers": False, "strings_to_formulas": False,
+        "strings_to_urls": False, "remove_timezone": True,
+    })
+    try:
+        _write_sheet(wb, result, lead, ncols, grid, merges)
+    finally:
+        wb.close()
+
+
+def _write_sheet(wb: xlsxwriter.Workbook, result: ReportResult, lead: list[tuple[str, float]], ncols: int,
+                 grid: list[list[Any]], merges: list[tuple[int, int, int, int]]) -> None:
+    layout = result.layout
+    ws = wb.add_worksheet(_sheet_name(result))
+    style = _Styles(wb)
+    put = _Writer(ws).put
+
+    # Everything that is not a cell comes first: column widths, the title row's height, freeze panes, print.
+    if layout == "form":
         widths = [max(12.0, *(_text_width(it["label"]) + 2 for it in result.items)), 10.0, 14.0]
     else:
-        body = _write_headers(ws, result, 3)
-        ws.freeze_panes = ws.cell(body, len(lead) + 1)
-        end = _write_aggregate(ws, result, body) if result.layout == "aggregate" else _write_roster(ws, result, body)
         widths = [w for _, w in lead] + [
             min(max(8.0, _text_width(c.label) / (2 if len(c.label) > 8 else 1) + 2), 30.0) for c in result.columns
         ]
-        if result.layout == "aggregate":
+        if layout == "aggregate":
             widths[0] = max(widths[0], *(_text_width(r.label) + 2 * r.depth for r in result.rows), 8.0)
-        if result.layout == "roster":
+        if layout == "roster":
             for j, c in enumerate(result.columns):
                 longest = max((_text_width(rec.get(c.id)) for rec in result.records[:500]), default=0)
                 widths[1 + j] = min(max(widths[1 + j], longest + 2), 40.0)
-    for j, w in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(j)].width = w
+        ws.freeze_panes(2 + len(grid), len(lead))
+    for j, w in enumerate(widths):
+        ws.set_column(j, j, w)
+    ws.set_row(0, 30)
+    ws.center_horizontally()
+    if ncols > 8:
+        ws.set_landscape()
+    else:
+        ws.set_portrait()
+
+    # Title and unit line (rows 1–2).
+    ws.merge_range(0, 0, 0, ncols - 1, f"{result.period.label}{result.spec.title}", style(TITLE_FONT, CENTER))
+    ws.write_string(1, 0, f"填报单位：{result.org_name}", style(LEFT))
+    unit_note = result.spec.unit_note or ""
+    ws.write_string(1, ncols - 1, f"{unit_note}  报告期：{result.period.label}".strip(), style(RIGHT))
+
+    # Headers from row 3.
+    top = 2
+    if layout == "form":
+        head = style(HEAD_FONT, CENTER, BOX)
+        for j, h in enumerate(("项目", "单位", "数值")):
+            ws.write_string(top, j, h, head)
+        row = top + 1
+    else:
+        unit_level = len(grid) - 1
+        head, unit = style(HEAD_FONT, CENTER, BOX), style(BODY_FONT, CENTER, BOX)
+        starts: dict[int, list[tuple[int, int, int, int]]] = {}
+        for m in merges:
+            starts.setdefault(m[0], []).append(m)
+        for r, values in enumerate(grid):
+            fmt = head if r < unit_level else unit
+            for j, v in enumerate(values):
+                put(top + r, j, v, fmt)
+            for r1, c1, r2, c2 in starts.get(r, []):
+                ws.merge_range(top + r1, c1, top + r2, c2, values[c1], fmt)
+        row = top + len(grid)
+
+    # Body.
+    if layout == "aggregate":
+        row = _aggregate(result, row, put, style)
+    elif layout == "roster":
+        row = _roster(result, row, put, style)
+    else:
+        row = _form(result, row, put, style)
+
+    # Footer, one empty row below the body.
     day = (result.generated_at.date() if result.generated_at else date.today()).isoformat()
-    foot = end + 1
-    ws.cell(foot, 1, f"填报单位：{result.org_name}")
+    foot = row + 1
     third = max(ncols // 3, 1)
-    ws.cell(foot, 1 + third, "填报人：")
-    ws.cell(foot, min(1 + 2 * third, ncols), "审核人：")
-    ws.cell(foot + 1, 1, f"填报日期：{day}")
-    ws.cell(foot + 2, 1, "数据来源：表通（从系统取数，逐格可追溯：biaotong report explain）").font = Font(size=9, color="808080")
-    ws.print_options.horizontalCentered = True
-    ws.page_setup.orientation = "landscape" if ncols > 8 else "portrait"
-    wb.save(out)
+    ws.write_string(foot, 0, f"填报单位：{result.org_name}")
+    ws.write_string(foot, third, "填报人：")
+    ws.write_string(foot, min(2 * third, ncols - 1), "审核人：")
+    ws.write_string(foot + 1, 0, f"填报日期：{day}")
+    ws.write_string(foot + 2, 0, "数据来源：表通（从系统取数，逐格可追溯：biaotong report explain）", style(NOTE_FONT))
 
 
-def _write_roster_streaming(result: ReportResult, out: Path) -> None:
-    """A big roster: the same title, header and footer, rows streamed without per-cell borders."""
-    from openpyxl.cell import WriteOnlyCell
+def _aggregate(result: ReportResult, row: int, put: Callable[..., None], style: _Styles) -> int:
+    cols = result.columns
+    fmts = [number_format(c) for c in cols]
+    for r in result.rows:
+        font = BOLD_FONT if (r.is_subtotal or r.is_total) else BODY_FONT
+        fill = TOTAL_FILL if r.is_total else SUBTOTAL_FILL if r.is_subtotal else None
+        name = ("　" * max(r.depth - 1, 0)) + r.label if not r.is_total else "合计"
+        put(row, 0, name, style(font, fill, BOX, LEFT))
+        put(row, 1, r.org_code, style(font, fill, BOX, CENTER))
+        for j, c in enumerate(cols):
+            put(row, 2 + j, r.values.get(c.id), style(font, fill, BOX, num=fmts[j]))
+        row += 1
+    return row
 
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(result.spec.title[:31].replace("/", "_"))
-    ncols = 1 + len(result.columns)
-    widths = [6.0] + [min(max(8.0, _text_width(c.label) + 2,
-                              max((_text_width(r.get(c.id)) for r in result.records[:200]), default=0) + 2), 40.0)
-                      for c in result.columns]
-    for j, w in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(j)].width = w
-    ws.freeze_panes = "B5"
 
-    def styled(value: Any, font: Font, align: Alignment | None = None, border: bool = False) -> WriteOnlyCell:
-        cell = WriteOnlyCell(ws, value=value)
-        cell.font = font
-        if align is not None:
-            cell.alignment = align
-        if border:
-            cell.border = BOX
-        return cell
-
-    ws.append([styled(f"{result.period.label}{result.spec.title}", TITLE_FONT)])
-    ws.append([f"填报单位：{result.org_name}", *([None] * (ncols - 2)),
-               f"{result.spec.unit_note or ''}  报告期：{result.period.label}".strip()])
-    ws.append([styled(h, HEAD_FONT, CENTER, True) for h in ["序号", *(c.label for c in result.columns)]])
-    ws.append([styled(u, BODY_FONT, CENTER, True) for u in ["甲", *(c.unit or "" for c in result.columns)]])
-    date_cols = {c.id for c in result.columns if any(isinstance(r.get(c.id), date) for r in result.records[:50])}
+def _roster(result: ReportResult, row: int, put: Callable[..., None], style: _Styles) -> int:
+    plain = style(BODY_FONT, BOX)
+    on_date = style(BODY_FONT, BOX, num=DATE_FORMAT)
+    ids = [c.id for c in result.columns]
+    # Numbers take the column's format; text, blanks and booleans stay General, dates yyyy-mm-dd.
+    numeric = [style(BODY_FONT, BOX, num=number_format(c)) for c in result.columns]
+    num_types = (int, float, Decimal)
     for i, rec in enumerate(result.records, start=1):
-        row: list[Any] = [i]
-        for c in result.columns:
-            v = rec.get(c.id)
-            if c.id in date_cols and isinstance(v, date):
-                cell = WriteOnlyCell(ws, value=v)
-                cell.number_format = "yyyy-mm-dd"
-                row.append(cell)
+        put(row, 0, i, plain)
+        for j, cid in enumerate(ids, start=1):
+            v = rec.get(cid)
+            t = type(v)
+            if t is str or v is None:
+                put(row, j, v, plain)
+            elif t is not bool and isinstance(v, num_types):
+                put(row, j, v, numeric[j - 1])
             else:
-                row.append(v)
-        ws.append(row)
-    day = (result.generated_at.date() if result.generated_at else date.today()).isoformat()
-    ws.append([])
-    third = max(ncols // 3, 1)
-    foot: list[Any] = [None] * ncols
-    foot[0], foot[third], foot[min(2 * third, ncols - 1)] = f"填报单位：{result.org_name}", "填报人：", "审核人："
-    ws.append(foot)
-    ws.append([f"填报日期：{day}"])
-    wb.save(out)
+                put(row, j, v, plain, on_date)
+        row += 1
+    return row
+
+
+def _form(result: ReportResult, row: int, put: Callable[..., None], style: _Styles) -> int:
+    by_id: dict[str, Column] = {}
+    for c in result.columns:
+        by_id.setdefault(c.id, c)
+    label_fmt, unit_fmt, plain = style(BODY_FONT, BOX, LEFT), style(BODY_FONT, BOX, CENTER), style(BODY_FONT, BOX)
+    for it in result.items:
+        label = " > ".join([*it.get("group", []), it["label"]]) if it.get("group") else it["label"]
+        put(row, 0, label, label_fmt)
+        put(row, 1, it.get("unit") or "", unit_fmt)
+        col = by_id.get(it["id"])
+        put(row, 2, it["value"], style(BODY_FONT, BOX, num=number_format(col)) if col is not None else plain)
+        row += 1
+    return row
