@@ -92,7 +92,7 @@ class SnapshotWriter:
             cols = [n for n in self.schema.names if n != "_row"]
             col_list = ", ".join(_q(c) for c in cols)
             # Most keys occur once: rank and hash only the rows whose key repeats.
-            con.execute(f"CREATE TEMP TABLE raw AS SELECT * FROM read_parquet({raw})")
+            con.execute(f"CREATE TEMP VIEW raw AS SELECT * FROM read_parquet({raw})")
             con.execute(f"CREATE TEMP TABLE dupkeys AS SELECT {key} FROM raw GROUP BY {key} HAVING count(*) > 1")
             con.execute(
                 f"""CREATE TEMP TABLE ranked AS SELECT *,
@@ -123,17 +123,16 @@ class SnapshotWriter:
                     f"SELECT * FROM read_parquet({prev}) p WHERE p.{key} NOT IN (SELECT {key} FROM raw)"
                 )
             data = self.staging / "data.parquet"
-            con.execute(
-                f"COPY (SELECT * FROM ({current}) ORDER BY {key}) TO {_sql_str(str(data))} "
-                "(FORMAT parquet, COMPRESSION zstd)"
-            )
+            # Sorted by key, so an unchanged source gives the same bytes (and hash) at every sync.
+            row_count = con.execute(
+                f"COPY (SELECT * FROM ({current}) ORDER BY {key}) TO {_sql_str(str(data))} (FORMAT parquet)"
+            ).fetchone()[0]
             rejects = self.staging / "rejects.parquet"
             rej_raw = _sql_str(str(self.staging / "rejects-raw.parquet"))
             con.execute(
                 f"COPY (SELECT * FROM read_parquet({rej_raw}) UNION ALL SELECT * FROM dups ORDER BY 1, 2) "
                 f"TO {_sql_str(str(rejects))} (FORMAT parquet)"
             )
-            row_count = con.execute(f"SELECT count(*) FROM read_parquet({_sql_str(str(data))})").fetchone()[0]
             summary_rows = con.execute(
                 "SELECT kind, regexp_replace(reason, '[0-9]+', 'N', 'g'), regexp_replace(reason_en, '[0-9]+', 'N', 'g'), count(*) "
                 f"FROM read_parquet({_sql_str(str(rejects))}) "

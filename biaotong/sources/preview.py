@@ -3,6 +3,8 @@ tracked) and `test_source` for `biaotong source test NAME` (the first rows, mapp
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -28,17 +30,54 @@ class MappedBatch:
 
 def read_mapped(
     spec: SourceSpec, catalog: Any, org_resolver: OrgResolver | None, *, watermark: Any = None,
-    limit: int | None = None, org_threshold: float | None = None,
+    limit: int | None = None, org_threshold: float | None = None, read_ahead: int = 0,
 ) -> Iterator[MappedBatch]:
-    """Connect, stream the raw batches and map each one. Row numbers continue across batches."""
+    """Connect, stream the raw batches and map each one. Row numbers continue across batches. With
+    `read_ahead`, a thread reads that many batches ahead while this one maps (drivers and Arrow release the
+    GIL, so reading and mapping overlap)."""
     connector = open_connector(spec.connection.kind)
     first_row = 1
     mark = watermark
-    for batch in connector.batches(spec, watermark=watermark, limit=limit):
+    raw = connector.batches(spec, watermark=watermark, limit=limit)
+    for batch in (read_ahead_of(raw, read_ahead) if read_ahead else raw):
         mapped, rejects = map_batch(spec, catalog, org_resolver, batch, first_row, org_threshold=org_threshold)
         first_row += batch.num_rows
         mark = later(mark, batch_watermark(spec.sync.updated_at, batch))
         yield MappedBatch(mapped, rejects, batch.num_rows, mark)
+
+
+_DONE = object()
+
+
+def read_ahead_of(items: Iterator[Any], depth: int) -> Iterator[Any]:
+    """Iterate `items` in a background thread, keeping up to `depth` ready; errors surface here."""
+    box: queue.Queue[Any] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def pump() -> None:
+        try:
+            for item in items:
+                if stop.is_set():
+                    return
+                box.put(item)
+            box.put(_DONE)
+        except BaseException as exc:  # handed to the consumer, raised in its thread
+            box.put(exc)
+
+    worker = threading.Thread(target=pump, name="biaotong-read-ahead", daemon=True)
+    worker.start()
+    try:
+        while (item := box.get()) is not _DONE:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while worker.is_alive():  # unblock a producer waiting on a full queue
+            try:
+                box.get_nowait()
+            except queue.Empty:
+                worker.join(0.05)
 
 
 @dataclass(frozen=True)

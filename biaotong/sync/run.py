@@ -76,7 +76,7 @@ def _sync(ws: Workspace, info: SourceInfo, *, actor: str, progress: Progress | N
     try:
         mark = decode_watermark(watermark)
         for part in read_mapped(spec, catalog, tree, watermark=mark,
-                                org_threshold=float(ws.setting("org_fuzzy_threshold"))):
+                                org_threshold=float(ws.setting("org_fuzzy_threshold")), read_ahead=2):
             mark = part.watermark
             rows += part.raw_rows
             writer.write(part.mapped, part.rejects)

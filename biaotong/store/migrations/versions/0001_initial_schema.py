@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 13:46:33.940809
+Create Date: 2026-11-23 14:52:42.259357
 """
 
 from alembic import op
@@ -69,7 +69,8 @@ def upgrade() -> None:
     sa.Column('level', sa.SmallInteger(), autoincrement=False, nullable=False),
     sa.Column('idx', sa.BigInteger(), autoincrement=False, nullable=False, comment='covers leaves idx*2^level ..'),
     sa.Column('hash', sa.LargeBinary(length=32), nullable=False),
-    sa.PrimaryKeyConstraint('level', 'idx', name=op.f('pk_ledger_nodes'))
+    sa.PrimaryKeyConstraint('level', 'idx', name=op.f('pk_ledger_nodes')),
+    sqlite_with_rowid=False
     )
     op.create_table('ledger_state',
     sa.Column('id', sa.Integer(), autoincrement=False, nullable=False),
