@@ -63,11 +63,10 @@ def spec(kind: str, conn: str) -> str:
 
 
 def child(home: str, name: str) -> None:
-    from biaotong.sync import sync_source
-    from biaotong.workspace import Workspace
-
     from biaotong.sources.connectors import connector_class
+    from biaotong.sync import sync_source
     from biaotong.sync.registry import get_source
+    from biaotong.workspace import Workspace
 
     ws = Workspace.open(home)
     # Start-up (catalog, org tree, driver imports) is a fixed cost, measured apart from the rows/s.
