@@ -16,6 +16,7 @@ from biaotong.errors import ConfigError, where
 from biaotong.ledger.keys import ensure_keys
 from biaotong.settings import BY_NAME, SETTINGS
 from biaotong.store import connect, migrate
+from biaotong.yamlfile import read_yaml
 
 if TYPE_CHECKING:
     from biaotong.catalog import Catalog
@@ -121,14 +122,7 @@ class Workspace:
 def _load_config(path: Path) -> dict[str, Any]:
     if not path.exists():
         return {}
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise ConfigError(
-            f"配置文件格式错误：{exc}", f"malformed config file: {exc}",
-            where(file=str(path), row=mark.line + 1 if mark else None),
-        ) from exc
+    data = read_yaml(path) or {}
     if not isinstance(data, dict):
         raise ConfigError("配置文件应为键值映射", "the config file must be a mapping", where(file=str(path)))
     unknown = sorted(set(data) - set(BY_NAME))

@@ -8,15 +8,14 @@ import re
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from biaotong.errors import ReportError, where
+from biaotong.yamlfile import read_yaml
 
 Layout = Literal["aggregate", "roster", "form"]
 LEVELS = ("province", "city", "county", "township", "village")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class _Strict(BaseModel):
@@ -161,16 +160,7 @@ def parse_spec(data: Any, *, file: str | None = None) -> ReportSpec:
 
 def load_spec_file(path: Path | str) -> ReportSpec:
     p = Path(path)
-    try:
-        data = yaml.load(p.read_text(encoding="utf-8"), Loader=_LOADER)
-    except FileNotFoundError:
-        raise ReportError(f"找不到报表定义文件：{p}", f"report spec file not found: {p}", where(file=str(p))) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise ReportError(
-            f"YAML 格式错误：{getattr(exc, 'problem', exc)}", f"malformed YAML: {getattr(exc, 'problem', exc)}",
-            where(file=str(p), row=mark.line + 1 if mark else None),
-        ) from None
+    data = read_yaml(p, error=ReportError)
     return parse_spec(data, file=str(p))
 
 

@@ -184,7 +184,8 @@ def _write_sheet(wb: xlsxwriter.Workbook, result: ReportResult, lead: list[tuple
     layout = result.layout
     ws = wb.add_worksheet(_sheet_name(result))
     style = _Styles(wb)
-    put = _Writer(ws).put
+    writer = _Writer(ws)
+    put = writer.put
 
     # Everything that is not a cell comes first: column widths, the title row's height, freeze panes, print.
     if layout == "form":
@@ -238,11 +239,11 @@ def _write_sheet(wb: xlsxwriter.Workbook, result: ReportResult, lead: list[tuple
 
     # Body.
     if layout == "aggregate":
-        row = _aggregate(result, row, put, style)
+        row = _aggregate(result, row, writer, style)
     elif layout == "roster":
-        row = _roster(result, row, put, style)
+        row = _roster(result, row, writer, style)
     else:
-        row = _form(result, row, put, style)
+        row = _form(result, row, writer, style)
 
     # Footer, one empty row below the body.
     day = (result.generated_at.date() if result.generated_at else date.today()).isoformat()
@@ -255,7 +256,8 @@ def _write_sheet(wb: xlsxwriter.Workbook, result: ReportResult, lead: list[tuple
     ws.write_string(foot + 2, 0, "数据来源：表通（从系统取数，逐格可追溯：biaotong report explain）", style(NOTE_FONT))
 
 
-def _aggregate(result: ReportResult, row: int, put: Callable[..., None], style: _Styles) -> int:
+def _aggregate(result: ReportResult, row: int, w: _Writer, style: _Styles) -> int:
+    put = w.put
     cols = result.columns
     fmts = [number_format(c) for c in cols]
     for r in result.rows:
@@ -270,8 +272,8 @@ def _aggregate(result: ReportResult, row: int, put: Callable[..., None], style: 
     return row
 
 
-def _roster(result: ReportResult, row: int, put: Callable[..., None], style: _Styles) -> int:
-    ws: Worksheet = put.__self__.ws  # type: ignore[attr-defined]
+def _roster(result: ReportResult, row: int, w: _Writer, style: _Styles) -> int:
+    ws, put = w.ws, w.put
     plain = style(BODY_FONT, BOX)
     on_date = style(BODY_FONT, BOX, num=DATE_FORMAT)
     ids = list(enumerate((c.id for c in result.columns), start=1))
@@ -295,7 +297,8 @@ def _roster(result: ReportResult, row: int, put: Callable[..., None], style: _St
     return row
 
 
-def _form(result: ReportResult, row: int, put: Callable[..., None], style: _Styles) -> int:
+def _form(result: ReportResult, row: int, w: _Writer, style: _Styles) -> int:
+    put = w.put
     by_id: dict[str, Column] = {}
     for c in result.columns:
         by_id.setdefault(c.id, c)
