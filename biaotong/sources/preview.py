@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import queue
 import threading
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -30,7 +32,7 @@ class MappedBatch:
 
 def read_mapped(
     spec: SourceSpec, catalog: Any, org_resolver: OrgResolver | None, *, watermark: Any = None,
-    limit: int | None = None, org_threshold: float | None = None, read_ahead: int = 0,
+    limit: int | None = None, org_threshold: float | None = None, read_ahead: int = 0, workers: int = 1,
 ) -> Iterator[MappedBatch]:
     """Connect, stream the raw batches and map each one. Row numbers continue across batches. With
     `read_ahead`, a thread reads that many batches ahead while this one maps (drivers and Arrow release the
@@ -39,11 +41,28 @@ def read_mapped(
     first_row = 1
     mark = watermark
     raw = connector.batches(spec, watermark=watermark, limit=limit)
-    for batch in (read_ahead_of(raw, read_ahead) if read_ahead else raw):
-        mapped, rejects = map_batch(spec, catalog, org_resolver, batch, first_row, org_threshold=org_threshold)
-        first_row += batch.num_rows
-        mark = later(mark, batch_watermark(spec.sync.updated_at, batch))
-        yield MappedBatch(mapped, rejects, batch.num_rows, mark)
+    batches = read_ahead_of(raw, read_ahead) if read_ahead else raw
+    if workers <= 1:
+        for batch in batches:
+            mapped, rejects = map_batch(spec, catalog, org_resolver, batch, first_row, org_threshold=org_threshold)
+            first_row += batch.num_rows
+            mark = later(mark, batch_watermark(spec.sync.updated_at, batch))
+            yield MappedBatch(mapped, rejects, batch.num_rows, mark)
+        return
+    # Several batches map at once (Arrow compute releases the GIL); results come back in source order.
+    with ThreadPoolExecutor(workers, thread_name_prefix="biaotong-map") as pool:
+        pending: deque[tuple[Future[tuple[pa.Table, pa.Table]], int, Any]] = deque()
+        for batch in batches:
+            job = pool.submit(map_batch, spec, catalog, org_resolver, batch, first_row, org_threshold=org_threshold)
+            first_row += batch.num_rows
+            mark = later(mark, batch_watermark(spec.sync.updated_at, batch))
+            pending.append((job, batch.num_rows, mark))
+            if len(pending) > workers:
+                job, n, m = pending.popleft()
+                yield MappedBatch(*job.result(), n, m)
+        while pending:
+            job, n, m = pending.popleft()
+            yield MappedBatch(*job.result(), n, m)
 
 
 _DONE = object()

@@ -3,6 +3,7 @@ ledger entry. A failed or killed sync leaves the previous snapshot current and n
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -76,7 +77,8 @@ def _sync(ws: Workspace, info: SourceInfo, *, actor: str, progress: Progress | N
     try:
         mark = decode_watermark(watermark)
         for part in read_mapped(spec, catalog, tree, watermark=mark,
-                                org_threshold=float(ws.setting("org_fuzzy_threshold")), read_ahead=2):
+                                org_threshold=float(ws.setting("org_fuzzy_threshold")), read_ahead=2,
+                                workers=max(1, min(4, os.cpu_count() or 1))):
             mark = part.watermark
             rows += part.raw_rows
             writer.write(part.mapped, part.rejects)

@@ -164,3 +164,33 @@ def test_sync_killed_mid_way_leaves_the_previous_snapshot(county: Workspace, tmp
     assert visible == [good.path.split("/")[1]]
     assert pq.read_table(good.data_file(ws.lake_dir)).num_rows == 10
     ws.close()
+
+
+@pytest.mark.parametrize("workspace", ["sqlite"], indirect=True)
+def test_parallel_mapping_keeps_source_order(county: Workspace, tmp_path: Path) -> None:
+    import pyarrow as pa
+
+    from biaotong.sources.preview import read_mapped
+    from biaotong.sync.registry import get_source
+
+    register_gaj(county, tmp_path, n=5)
+    con = sqlite3.connect(tmp_path / "gaj.db")
+    con.execute(  # 130,000 rows in three batches; most IDs are invalid, so rejects are numbered too
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 130000) "
+        "INSERT INTO t_rk SELECT '5309271950' || printf('%08d', i), 'x' || i, '1', '19500101', "
+        "'530927101201', '2025' FROM n"
+    )
+    con.commit()
+    con.close()
+    spec = get_source(county, "gaj").spec
+    tree = county.org_tree()
+
+    def run(workers: int) -> tuple[pa.Table, pa.Table]:
+        parts = list(read_mapped(spec, county.catalog, tree, read_ahead=2, workers=workers))
+        assert len(parts) >= 3
+        return pa.concat_tables(p.mapped for p in parts), pa.concat_tables(p.rejects for p in parts)
+
+    serial, parallel = run(1), run(3)
+    assert parallel[0].equals(serial[0]) and parallel[1].equals(serial[1])
+    assert parallel[1].column("row").to_pylist() == sorted(parallel[1].column("row").to_pylist())
+    assert parallel[1].num_rows > 100_000
