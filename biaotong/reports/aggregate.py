@@ -15,6 +15,7 @@ from biaotong.expr.compile import CompiledQuery
 from biaotong.reports.orgmap import OrgPlan
 from biaotong.reports.resolve import DEFAULT_ENTITY
 
+ADDITIVE_AGGS = frozenset({"count", "sum", "min", "max"})  # what compile gives a `rollup` for
 Values = dict[str, dict[str, Any]]  # org code → field → value
 
 
@@ -50,12 +51,18 @@ def compute(
     for entity in entities_of(fields, DEFAULT_ENTITY):
         # Additive fields (count, sum, min, max): group by village and add up the tree here, which is cheaper
         # than GROUPING SETS over millions of rows; distinct counts and averages need every level in SQL.
-        q = compile_fields(fields, entity, catalog, start, end, report_id=report_id)
-        additive = all(m.rollup is not None for m in q.fields.values())
-        if not additive:
-            if not registered:
-                plan.register(con)
-                registered = True
+        # Compiled once: with the org rollup straight away when a field surely needs it (the rollup changes
+        # only the query's shape, never the fields' metadata); else plainly, and again only if it turns out
+        # non-additive after all (e.g. a collected non-numeric field).
+        rollup_first = _needs_rollup(fields, entity)
+        if rollup_first:
+            registered = registered or _register(con, plan)
+            q = compile_fields(fields, entity, catalog, start, end, report_id=report_id, org_rollup=plan.rollup())
+        else:
+            q = compile_fields(fields, entity, catalog, start, end, report_id=report_id)
+        additive = q.org_rollup is None and all(m.rollup is not None for m in q.fields.values())
+        if not additive and q.org_rollup is None:
+            registered = registered or _register(con, plan)
             q = compile_fields(fields, entity, catalog, start, end, report_id=report_id, org_rollup=plan.rollup())
         out.queries[entity] = q
         out.sql[entity] = q.sql(pretty=False)
@@ -73,6 +80,19 @@ def compute(
                 continue
             out.values.setdefault(code, {}).update(rec)
     return out
+
+
+def _needs_rollup(fields: Mapping[str, FieldExpr], entity: str) -> bool:
+    """Whether a field compiled for `entity` (as compile_fields picks them) cannot be added up over villages."""
+    return any(
+        f.kind == "aggregate" and (f.entity or entity) == entity and f.agg not in ADDITIVE_AGGS
+        for f in fields.values()
+    )
+
+
+def _register(con: duckdb.DuckDBPyConnection, plan: OrgPlan) -> bool:
+    plan.register(con)
+    return True
 
 
 def _roll_up(out: Computed, plan: OrgPlan, names: list[str], rows: list[tuple[Any, ...]], how: dict[str, Any]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -23,6 +24,12 @@ def normalize_role(role: str | None) -> str:
 
 def must_mask(element: DataElement, role: str) -> bool:
     return SENSITIVITY_ORDER[element.sensitivity] > SENSITIVITY_ORDER[CLEARANCE[normalize_role(role)]]
+
+
+def masked_columns(elements: list[DataElement], role: str) -> set[str]:
+    """The codes of `elements` the role reads masked: decided once per column, not per cell."""
+    limit = SENSITIVITY_ORDER[CLEARANCE[normalize_role(role)]]
+    return {e.code for e in elements if SENSITIVITY_ORDER[e.sensitivity] > limit}
 
 
 def mask_id(value: str) -> str:
@@ -48,16 +55,26 @@ def mask_name(value: str) -> str:
 def mask_value(element: DataElement, value: Any) -> Any:
     if value is None or value == "":
         return value
+    return masker(element)(value)
+
+
+def masker(element: DataElement) -> Callable[[Any], Any]:
+    """How `element`'s non-empty values are masked, chosen once per column; `mask_value` cell by cell."""
     code = element.code
     if element.validator in ("citizen_id", "uscc") or code.endswith("id_number") or code.endswith("cert_no"):
-        return mask_id(value)
+        return mask_id
     if "phone" in code:
-        return mask_phone(value)
+        return mask_phone
     if code.endswith("name") and element.value_type == "string":
-        return mask_name(value)
-    if isinstance(value, date):
-        return f"{value.year}-**-**"
-    if element.value_type == "string":
-        s = str(value)
-        return s[:6] + "****" if len(s) > 6 else "****"
-    return "***"
+        return mask_name
+    string = element.value_type == "string"
+
+    def other(value: Any) -> Any:
+        if isinstance(value, date):
+            return f"{value.year}-**-**"
+        if string:
+            s = str(value)
+            return s[:6] + "****" if len(s) > 6 else "****"
+        return "***"
+
+    return other

@@ -13,7 +13,7 @@ from biaotong.catalog.orgtree import OrgTree
 from biaotong.errors import CatalogError, ReportError, where
 from biaotong.expr import FieldExpr, compile_fields
 from biaotong.expr.dialects import render
-from biaotong.reports.mask import mask_value, must_mask
+from biaotong.reports.mask import mask_value, masked_columns, masker, must_mask
 from biaotong.reports.orgmap import OrgPlan
 from biaotong.reports.result import Column
 from biaotong.reports.spec import ReportSpec
@@ -81,16 +81,50 @@ def fetch_roster(
     columns = [
         Column(e.code, spec.roster.labels.get(e.code, e.name), e.unit, (), None, "element") for e in elements
     ]
-    records = []
-    for raw in rows:
-        rec = dict(zip(names, raw, strict=True))
-        # A village dissolved by the period end shows as the unit holding its data then.
-        rec["org_code"] = plan.mapping.get(rec["org_code"], {}).get("village", rec["org_code"])
-        out: dict[str, Any] = {}
-        for e in elements:
-            out[e.code] = display_value(e, rec.get(e.code), catalog, tree, end, role)
-        records.append(out)
+    data = dict(zip(names, zip(*rows, strict=True), strict=True)) if rows else {n: () for n in names}
+    # A village dissolved by the period end shows as the unit holding its data then.
+    data["org_code"] = _mapped(data["org_code"], lambda c: plan.mapping.get(c, {}).get("village", c))
+    masked = masked_columns(elements, role)
+    shown = [_display_column(e, data.get(e.code), e.code in masked, catalog, tree, end, len(rows))
+             for e in elements]
+    codes = [e.code for e in elements]
+    records = [dict(zip(codes, vals, strict=True)) for vals in zip(*shown, strict=True)] if codes else [
+        {} for _ in rows
+    ]
     return columns, records, sql
+
+
+def _mapped(values: Any, fn: Any) -> list[Any]:
+    """`fn` over a column, computed once per distinct value (None stays None)."""
+    seen: dict[Any, Any] = {}
+    out = []
+    for v in values:
+        if v is None:
+            out.append(None)
+            continue
+        try:
+            out.append(seen[v])
+        except KeyError:
+            out.append(seen.setdefault(v, fn(v)))
+        except TypeError:  # unhashable (a list column): no cache
+            out.append(fn(v))
+    return out
+
+
+def _display_column(
+    e: DataElement, values: Any, masked: bool, catalog: Any, tree: OrgTree, on: date, n: int
+) -> list[Any]:
+    """`display_value` over one column, the choice of transform made once for the column."""
+    if values is None:
+        return [None] * n
+    if masked:
+        fn = masker(e)
+        return [v if v is None or v == "" else fn(v) for v in values]
+    if e.code == "org_code":
+        return _mapped(values, lambda v: tree.name_of(str(v), on) or v)
+    if e.code_list:
+        return _mapped(values, lambda v: catalog.code_list(e.code_list).label(str(v)) or v)
+    return [("是" if v else "否") if isinstance(v, bool) else v for v in values]
 
 
 def display_value(e: DataElement, value: Any, catalog: Any, tree: OrgTree, on: date, role: str) -> Any:
