@@ -17,8 +17,6 @@ from biaotong.store import connect, migrate, normalize_url
 from biaotong.workspace import Workspace
 
 PG_URL = os.environ.get("BIAOTONG_TEST_PG_URL")
-MYSQL_URL = os.environ.get("BIAOTONG_TEST_MYSQL_URL")
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
 STORES = [
     pytest.param("sqlite", id="sqlite"),
@@ -74,10 +72,3 @@ def workspace(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Worksp
             yield ws
         finally:
             ws.close()
-
-
-@pytest.fixture
-def shared_dir() -> Path:
-    if not SHARED.exists():
-        pytest.skip(f"shared/ not found beside the repository ({SHARED})")
-    return SHARED

@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 
 from biaotong import __version__
+from biaotong.cli import toplevel
 from biaotong.i18n import msg
 
 app = typer.Typer(
@@ -54,22 +55,10 @@ GROUPS: dict[str, tuple[str, str]] = {
     "ledger": ("存证账本", "the tamper-evident ledger"),
 }
 for _name, (_zh, _en) in GROUPS.items():
-    try:
-        _module = importlib.import_module(f"biaotong.cli.{_name}")
-    except ModuleNotFoundError as _exc:  # TODO(lead): make strict once every group has landed
-        if _exc.name != f"biaotong.cli.{_name}":
-            raise
-        continue
-    app.add_typer(_module.app, name=_name, help=msg(_zh, _en))
+    app.add_typer(importlib.import_module(f"biaotong.cli.{_name}").app, name=_name, help=msg(_zh, _en))
 
-for _name in ("toplevel",):
-    try:
-        _module = importlib.import_module(f"biaotong.cli.{_name}")
-    except ModuleNotFoundError as _exc:
-        if _exc.name != f"biaotong.cli.{_name}":
-            raise
-        continue
-    _module.register(app)
+toplevel.register(app)  # demo, conflicts, settings, trace
+
 
 if __name__ == "__main__":
     app()

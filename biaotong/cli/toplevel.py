@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import sqlalchemy as sa
 import typer
@@ -38,6 +38,7 @@ def demo(
     from biaotong.catalog.orgtree import import_org_tree
     from biaotong.demo import generate_county
     from biaotong.onetable import conflict_report
+    from biaotong.reports.generate import generate_all
     from biaotong.store.schema import org_units
     from biaotong.sync import add_source
 
@@ -58,7 +59,7 @@ def demo(
     _print_reject_reasons(results)
     conflicts = conflict_report(ws)
     _print_conflicts(conflicts)
-    outputs = _generate_reports(ws, dir_ / "out", period)
+    outputs = generate_all(ws, period=period, out_dir=dir_ / "out")
     summary = Table.grid(padding=(0, 2))
     summary.add_row(msg("数据源", "sources"), str(len(results)))
     summary.add_row(msg("入湖行数", "rows in the lake"), f"{sum(r.snapshot.row_count for r in results if r.snapshot):,}")
@@ -74,14 +75,6 @@ def demo(
         console.print(msg("网页服务尚未提供；已结束。", "the web app does not exist yet; done."))
 
 
-def _generate_reports(ws, out: Path, period: str | None) -> list[Path]:  # type: ignore[no-untyped-def]
-    try:
-        from biaotong.reports.generate import generate_all
-    except ModuleNotFoundError:
-        return []
-    return generate_all(ws, period=period, org=None, out_dir=out)
-
-
 def _print_reject_reasons(results: list[SyncResult]) -> None:
     table = Table(msg("数据源", "source"), msg("类别", "kind"), msg("原因", "reason"), msg("条数", "count"),
                   title=msg("拒收原因（明细见各快照的 rejects.parquet）", "reject reasons (rows in each snapshot's rejects.parquet)"))
@@ -93,7 +86,7 @@ def _print_reject_reasons(results: list[SyncResult]) -> None:
         console.print(table)
 
 
-def _print_conflicts(report: dict) -> None:  # type: ignore[type-arg]
+def _print_conflicts(report: dict[str, Any]) -> None:
     table = Table(msg("主体", "entity"), msg("数据元", "element"), msg("采信", "winner"), msg("不一致来源", "disagreeing"),
                   msg("条数", "count"), title=msg("跨系统不一致（权威来源优先）", "disagreements (the authoritative source wins)"))
     for ent in report["entities"]:

@@ -16,10 +16,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from biaotong.engines.duckdb import connect, ident, literal
 from biaotong.lake.snapshots import Snapshot
 from biaotong.lake.types import REJECT_SCHEMA
 
@@ -32,14 +32,6 @@ def file_sha256(path: Path) -> str:
         while chunk := fh.read(_CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _sql_str(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _fsync_dir(path: Path) -> None:
@@ -69,7 +61,6 @@ class SnapshotWriter:
         self.staging.mkdir(parents=True)
         self._raw = pq.ParquetWriter(self.staging / "raw.parquet", self.schema, compression="zstd")
         self._rejects = pq.ParquetWriter(self.staging / "rejects-raw.parquet", REJECT_SCHEMA)
-        self.rows_read = 0
         self.closed = False
 
     def write(self, mapped: pa.Table, rejects: pa.Table) -> None:
@@ -84,13 +75,12 @@ class SnapshotWriter:
         self._raw.close()
         self._rejects.close()
         self.closed = True
-        con = duckdb.connect()
+        con = connect()
         try:
-            con.execute("SET preserve_insertion_order = false")
-            raw = _sql_str(str(self.staging / "raw.parquet"))
-            key = _q(self.key)
+            raw = literal(str(self.staging / "raw.parquet"))
+            key = ident(self.key)
             cols = [n for n in self.schema.names if n != "_row"]
-            col_list = ", ".join(_q(c) for c in cols)
+            col_list = ", ".join(ident(c) for c in cols)
             # Most keys occur once: rank and hash only the rows whose key repeats.
             con.execute(f"CREATE TEMP VIEW raw AS SELECT * FROM read_parquet({raw})")
             con.execute(f"CREATE TEMP TABLE dupkeys AS SELECT {key} FROM raw GROUP BY {key} HAVING count(*) > 1")
@@ -103,7 +93,7 @@ class SnapshotWriter:
             # Last occurrence of a key wins (exports append corrections); every other copy is a reject.
             con.execute(
                 f"""CREATE TEMP VIEW dups AS
-                SELECT r._row AS "row", NULL::VARCHAR AS "column", {_sql_str(self.key)} AS element,
+                SELECT r._row AS "row", NULL::VARCHAR AS "column", {literal(self.key)} AS element,
                     CAST(r.{key} AS VARCHAR) AS value,
                     CASE WHEN r._h = k._h THEN '重复行，与第 ' || k._row || ' 行完全相同'
                          ELSE '主键重复，保留第 ' || k._row || ' 行' END AS reason,
@@ -117,7 +107,7 @@ class SnapshotWriter:
                 f"UNION ALL SELECT {col_list} FROM ranked WHERE _rank = 1"
             )
             if mode == "incremental" and previous is not None:
-                prev = _sql_str(str(previous.data_file(self.lake_dir)))
+                prev = literal(str(previous.data_file(self.lake_dir)))
                 current = (
                     f"SELECT {col_list} FROM ({current}) UNION ALL BY NAME "
                     f"SELECT * FROM read_parquet({prev}) p WHERE p.{key} NOT IN (SELECT {key} FROM raw)"
@@ -125,17 +115,17 @@ class SnapshotWriter:
             data = self.staging / "data.parquet"
             # Sorted by key, so an unchanged source gives the same bytes (and hash) at every sync.
             row_count = con.execute(
-                f"COPY (SELECT * FROM ({current}) ORDER BY {key}) TO {_sql_str(str(data))} (FORMAT parquet)"
+                f"COPY (SELECT * FROM ({current}) ORDER BY {key}) TO {literal(str(data))} (FORMAT parquet)"
             ).fetchone()[0]
             rejects = self.staging / "rejects.parquet"
-            rej_raw = _sql_str(str(self.staging / "rejects-raw.parquet"))
+            rej_raw = literal(str(self.staging / "rejects-raw.parquet"))
             con.execute(
                 f"COPY (SELECT * FROM read_parquet({rej_raw}) UNION ALL SELECT * FROM dups ORDER BY 1, 2) "
-                f"TO {_sql_str(str(rejects))} (FORMAT parquet)"
+                f"TO {literal(str(rejects))} (FORMAT parquet)"
             )
             summary_rows = con.execute(
                 "SELECT kind, regexp_replace(reason, '[0-9]+', 'N', 'g'), regexp_replace(reason_en, '[0-9]+', 'N', 'g'), count(*) "
-                f"FROM read_parquet({_sql_str(str(rejects))}) "
+                f"FROM read_parquet({literal(str(rejects))}) "
                 "GROUP BY ALL ORDER BY 4 DESC"
             ).fetchall()
         finally:

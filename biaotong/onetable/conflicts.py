@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import sqlalchemy as sa
 
-from biaotong.onetable.merge import build_entity, lit
+from biaotong.engines.duckdb import literal as lit
+from biaotong.onetable.merge import build_entity
 from biaotong.store.schema import conflict_summaries
 
 if TYPE_CHECKING:

@@ -19,6 +19,9 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import sqlalchemy as sa
 
+from biaotong.engines.duckdb import connect
+from biaotong.engines.duckdb import ident as q
+from biaotong.engines.duckdb import literal as lit
 from biaotong.lake.snapshots import Snapshot, as_datetime, snapshot_as_of
 from biaotong.lake.types import DUCKDB_TYPES
 from biaotong.store.schema import conflict_summaries, sources
@@ -29,14 +32,6 @@ if TYPE_CHECKING:
     from biaotong.workspace import Workspace
 
 MERGE_VERSION = "1"  # bump when the merge rules change, so cached builds are not reused
-
-
-def q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def lit(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 @dataclass(frozen=True)
@@ -127,8 +122,7 @@ def _build(
     staging.mkdir(parents=True)
     alias = {s.source: f"s{i}" for i, s in enumerate(inputs)}
     try:
-        con = duckdb.connect()
-        con.execute("SET preserve_insertion_order = false")
+        con = connect(ws)
         for s in inputs:
             con.execute(
                 f"CREATE VIEW {alias[s.source]} AS SELECT * FROM read_parquet({lit(str(s.snapshot.data_file(ws.lake_dir)))})"

@@ -74,13 +74,10 @@ class Engine:
     def connection(self, as_of: date) -> tuple[duckdb.DuckDBPyConnection, list[dict[str, Any]]]:
         """A connection with the entity views as of `as_of`, and the snapshots behind them."""
         if as_of not in self._cons:
+            from biaotong.engines.duckdb import connect
             from biaotong.onetable import register
 
-            con = duckdb.connect()
-            threads = int(self.ws.setting("duckdb_threads") or 0)
-            if threads:
-                con.execute(f"SET threads = {threads}")
-            con.execute(f"SET memory_limit = '{self.ws.setting('duckdb_memory_limit')}'")
+            con = connect(self.ws)
             state = register(con, self.ws, as_of)
             self._cons[as_of] = (con, state)
         con, state = self._cons[as_of]

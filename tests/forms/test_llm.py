@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, HTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
@@ -15,6 +14,7 @@ from biaotong.forms.llm import LLMReranker
 from biaotong.forms.match import Matcher
 from tests.forms.catalog_forms import DEV_FORMS
 from tests.forms.conftest import draw
+from tests.httpserver import serve
 
 SEEN: list[dict[str, Any]] = []
 REPLY: dict[str, Any] = {"mode": "ok"}
@@ -47,15 +47,9 @@ class Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def server() -> Iterator[str]:
-    httpd = HTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
     SEEN.clear()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with serve(Handler) as base:
+        yield base
 
 
 def test_reranker_speaks_the_protocol(server: str, matcher: Matcher, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,7 @@ from biaotong.ledger import consistency, head
 from biaotong.ledger.checkpoint import Signer, generate_key, signature_time, verify
 from biaotong.ledger.keys import ensure_witness_key
 from biaotong.ledger.witness import head_document, witness
+from tests.httpserver import serve
 
 from .helpers import fill
 from .test_tamper import _rewrite_and_resign, truncate_and_tidy
@@ -45,15 +45,8 @@ def served(store_engine: Engine, log_key: Signer) -> Iterator[str]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/api/ledger"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with serve(Handler) as base:
+        yield f"{base}/api/ledger"
 
 
 def _sign(engine: Engine, key: Signer) -> None:
