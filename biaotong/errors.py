@@ -93,5 +93,13 @@ class LedgerError(BiaotongError):
     """The ledger cannot be appended to, proved or verified."""
 
 
+class AccessDenied(BiaotongError):
+    """The acting user's role or org scope does not allow this operation or this unit."""
+
+
+class WorkflowError(BiaotongError):
+    """A task, answer, review, correction or feedback cannot move as asked (wrong state, stale version, bad value)."""
+
+
 def where(**kwargs: Any) -> Location:
     return Location(**kwargs)

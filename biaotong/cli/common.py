@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 import typer
 from rich.console import Console
 
+from biaotong.auth.actor import Actor
 from biaotong.errors import BiaotongError
 from biaotong.i18n import msg
 from biaotong.workspace import Workspace
@@ -31,6 +32,18 @@ def workspace(ctx: typer.Context, *, create: bool = True) -> Workspace:
         root.obj = obj
         root.call_on_close(obj["ws"].close)
     return obj["ws"]
+
+
+def actor(ctx: typer.Context) -> Actor:
+    """The user this command acts as (global `--as`, default the workspace's administrator)."""
+    from biaotong.auth.users import resolve_actor
+
+    root = ctx.find_root()
+    obj = root.obj or {}
+    if "actor" not in obj:
+        obj["actor"] = resolve_actor(workspace(ctx), obj.get("as_user"))
+        root.obj = obj
+    return obj["actor"]
 
 
 def _default(value: Any) -> Any:

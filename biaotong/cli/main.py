@@ -30,13 +30,16 @@ def root(
         None, "--home", envvar="BIAOTONG_HOME", help=msg("工作区目录", "workspace folder")
     ),
     lang: str | None = typer.Option(None, "--lang", help=msg("界面语言：zh 或 en", "language: zh or en")),
+    as_user: str | None = typer.Option(
+        None, "--as", envvar="BIAOTONG_USER", help=msg("以哪个用户身份操作（默认工作区管理员）", "act as this user (default: the workspace administrator)")
+    ),
 ) -> None:
     if lang:
         before = os.environ.get("BIAOTONG_LANG")
         os.environ["BIAOTONG_LANG"] = lang
         # Restore on exit, so one in-process invocation (tests, the Python API) does not change the next.
         ctx.call_on_close(lambda: os.environ.pop("BIAOTONG_LANG") if before is None else os.environ.update(BIAOTONG_LANG=before))
-    ctx.obj = {"home": home}
+    ctx.obj = {"home": home, "as_user": as_user}
 
 
 @app.command()
@@ -53,11 +56,19 @@ GROUPS: dict[str, tuple[str, str]] = {
     "report": ("报表：生成、说明、准入", "reports: generate, explain, review"),
     "template": ("部门自有 Excel 表样", "the department's own Excel forms"),
     "ledger": ("存证账本", "the tamper-evident ledger"),
+    "task": ("填报任务：预填、填报、审核、纠错", "tasks: pre-filled, filled, reviewed, corrected"),
+    "user": ("用户、角色与管辖范围", "users, roles and scopes"),
+    "feedback": ("基层反馈", "grassroots feedback"),
+    "quality": ("数据质量", "data quality"),
+    "lake": ("数据湖：快照与清理", "the lake: snapshots and clean-up"),
 }
 for _name, (_zh, _en) in GROUPS.items():
     app.add_typer(importlib.import_module(f"biaotong.cli.{_name}").app, name=_name, help=msg(_zh, _en))
 
 toplevel.register(app)  # demo, conflicts, settings, trace
+# Top-level commands of other capabilities, each module with a register(app).
+for _module in ("serve", "burden", "inventory", "events"):
+    importlib.import_module(f"biaotong.cli.{_module}").register(app)
 
 
 if __name__ == "__main__":

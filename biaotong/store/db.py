@@ -53,8 +53,10 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def migrate(engine: Engine) -> None:
-    """Upgrade the store to the newest schema; safe to call on every start."""
+    """Upgrade the store to the newest schema; safe to call on every start.
+
+    "heads": each capability's migrations may branch from the initial schema."""
     with engine.begin() as conn:
         cfg = alembic_config(engine)
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+        command.upgrade(cfg, "heads")

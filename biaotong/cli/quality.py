@@ -1,0 +1,7 @@
+"""`biaotong quality ...` (数据质量). Commands are thin: they call biaotong.services with the acting user."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(no_args_is_help=True)

@@ -1,0 +1,7 @@
+"""`biaotong user ...` (用户). Commands are thin: they call biaotong.services with the acting user."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(no_args_is_help=True)
