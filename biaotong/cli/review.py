@@ -91,17 +91,21 @@ def reject_cmd(
 def publish_cmd(
     ctx: typer.Context,
     report_id: Annotated[str, typer.Argument(help=msg("报表编号", "report id"))],
-    actor: Annotated[str, typer.Option("--actor", help=msg("操作人", "actor"))] = "cli",
+    to: Annotated[str | None, typer.Option("--to", help=msg("下发到的区划代码（默认全部）", "org unit it goes to (default: all)"))] = None,
+    level: Annotated[str | None, typer.Option("--level", help=msg("填报单位层级（默认报表自身层级）", "level of the units asked (default: the report's)"))] = None,
+    basis: Annotated[str | None, typer.Option("--basis", help=msg("法律或政策依据", "legal or policy basis"))] = None,
+    basis_ref: Annotated[str | None, typer.Option("--basis-ref", help=msg("依据文号", "document reference"))] = None,
     as_json: Annotated[bool, typer.Option("--json", help=msg("以 JSON 输出", "print JSON"))] = False,
 ) -> None:
-    """发布报表（须已通过准入）。Publish an approved report.
+    """发布报表（须已通过准入），列入报表清单。Publish an approved report; it enters the report inventory.
 
-    Example: biaotong report publish mz_dibao_monthly
+    Example: biaotong report publish mz_dibao_monthly --to 530927000000 --level village --basis "《社会救助暂行办法》"
     """
-    from biaotong.review import publish
+    from biaotong.cli.common import actor
+    from biaotong.services.inventory import publish
 
-    out = publish(workspace(ctx), report_id, actor)
+    out = publish(workspace(ctx), actor(ctx), report_id, to=to, level=level, basis=basis, basis_ref=basis_ref)
     if as_json:
         print_json(out)
         return
-    console.print(msg(f"报表 {report_id} 已发布", f"report {report_id} published"))
+    console.print(msg(f"报表 {report_id} 已发布并列入报表清单", f"report {report_id} published and listed in the inventory"))

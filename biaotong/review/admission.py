@@ -54,6 +54,9 @@ class ReviewResult:
     minutes_after: float
     verdict: Literal["approve", "reject"]
     reasons: list[str]
+    # What the grassroots said about the reports this one overlaps (and about this one): the evidence a
+    # reviewer weighs beside the overlap itself.
+    feedback: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -139,8 +142,29 @@ def review(ws: Any, report_id: str) -> ReviewResult:
     before = round(len(fields) * n_units * mpf, 1)
     after = round(sum(f.status == "new" for f in fields) * n_units * mpf, 1)
     verdict, reasons = _verdict(fields, overlaps, units, level)
+    with ws.engine.connect() as conn:
+        feedback = feedback_on(conn, [report_id, *(o.report for o in overlaps)])
+    for o in overlaps:
+        dup = feedback.get(o.report, {}).get("counts", {}).get("duplicate", 0)
+        if dup:
+            reasons.append(f"注意：与之重复的《{o.title}》已收到 {dup} 条基层“重复填报”反馈")
     return ReviewResult(report_id, row.title, row.status, level, units, mpf, fields, overlaps, before, after,
-                        verdict, reasons)
+                        verdict, reasons, feedback)
+
+
+def feedback_on(conn: Connection, report_ids: list[str], samples: int = 3) -> dict[str, dict[str, Any]]:
+    """Per report: feedback counts by category and a few texts (never the sender)."""
+    from biaotong.feedback.tables import feedback_items
+
+    out: dict[str, dict[str, Any]] = {}
+    rows = conn.execute(sa.select(feedback_items.c.report_id, feedback_items.c.category, feedback_items.c.text)
+                        .where(feedback_items.c.report_id.in_(report_ids)).order_by(feedback_items.c.id.desc()))
+    for rid, cat, text in rows:
+        d = out.setdefault(rid, {"counts": {}, "samples": []})
+        d["counts"][cat] = d["counts"].get(cat, 0) + 1
+        if len(d["samples"]) < samples:
+            d["samples"].append({"category": cat, "text": text[:200]})
+    return out
 
 
 def _typed_elements(n: FieldNeed, catalog: Any, sourced: set[str]) -> set[str]:
@@ -241,21 +265,36 @@ def reject(ws: Any, report_id: str, reason: str, actor: str = "cli") -> dict[str
     return _decide(ws, report_id, "reject", reason, actor)
 
 
-def publish(ws: Any, report_id: str, actor: str = "cli") -> dict[str, Any]:
-    """Mark an approved report published; anything not approved is refused."""
+def publish(
+    ws: Any, report_id: str, actor: str = "cli", *, to: str | None = None, level: str | None = None,
+    basis: str | None = None, basis_ref: str | None = None,
+) -> dict[str, Any]:
+    """Publish an approved report to an area: it enters the report inventory (报表清单) with that reach, so the
+    units of `level` under `to` may be asked it. Anything not approved is refused; a published report may be
+    published to another area."""
+    from biaotong.inventory.listing import Reach, list_report
+
     now = datetime.now(UTC)
     with ws.engine.begin() as conn:
         row = _spec_row(conn, report_id)
-        if row.status != "approved":
+        if row.status not in ("approved", "published"):
             raise ReportError(
                 f"报表 {report_id} 尚未通过准入审核（当前状态：{row.status}），不能发布；请先 biaotong report review/approve",
                 f"report {report_id} has not passed admission review (status {row.status}); approve it first",
                 where(key=report_id),
             )
+        spec = _as_dict(row.spec)
+        reach_level = level or spec.get("level", "village")
+        if to is not None:
+            exists = conn.execute(sa.select(org_units.c.code).where(org_units.c.code == to,
+                                                                     org_units.c.valid_to.is_(None))).first()
+            if exists is None:
+                raise ReportError(f"区划 {to} 不存在或已撤销", f"org unit {to} does not exist (now)", where(key=to))
         conn.execute(sa.update(report_specs).where(report_specs.c.id == report_id)
                      .values(status="published", updated_at=now))
-        _ledger(conn, "report.publish", actor, report_id, row.spec_sha256, {})
-    return {"report": report_id, "status": "published"}
+        list_report(conn, report_id, reach=Reach(to, reach_level), actor=actor, basis=basis, basis_ref=basis_ref)
+        _ledger(conn, "report.publish", actor, report_id, row.spec_sha256, {"to": to, "level": reach_level})
+    return {"report": report_id, "status": "published", "to": to, "level": reach_level}
 
 
 def reviews_of(ws: Any, report_id: str) -> list[dict[str, Any]]:
