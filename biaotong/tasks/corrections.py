@@ -1,0 +1,127 @@
+"""Corrections (纠错): a worker flags a pre-filled value as wrong; the flag goes to the department that owns
+the data (一数一源) as a request, open → accepted / rejected (with an answer) → fixed, which is detected by
+itself when a new snapshot of the owning source changes the value for that unit and period."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from biaotong.errors import WorkflowError, where
+from biaotong.ledger.events import Event
+from biaotong.ledger.log import record
+from biaotong.tasks.tables import corrections
+
+if TYPE_CHECKING:
+    from biaotong.workspace import Workspace
+
+
+def field_owners(ws: Workspace, report_id: str, field: str, period: Any) -> tuple[str, list[str]]:
+    """The authoritative department of the field's elements, and the sources holding them."""
+    from biaotong.expr import compile_fields
+    from biaotong.onetable import build_entity
+    from biaotong.reports.context import get_spec, workspace_library
+    from biaotong.reports.resolve import DEFAULT_ENTITY, resolve
+
+    res = resolve(get_spec(ws, report_id), workspace_library(ws))
+    f = res.fields.get(field)
+    if f is None or f.kind not in ("aggregate",):
+        raise WorkflowError(f"字段 {field} 不是由系统统计的数，不能纠错", f"field {field} is not a system count; nothing to correct",
+                            where(field=field))
+    entity = f.entity or DEFAULT_ENTITY
+    q = compile_fields({field: f}, entity, ws.catalog, period.start, period.end, report_id=report_id)
+    elements = [e for e in q.fields[field].elements if "." in e]
+    sources: set[str] = set()
+    depts: list[str] = []
+    for qualified in elements:
+        ent, _, code = qualified.partition(".")
+        try:
+            sources.update(build_entity(ws, ent).element_sources.get(code, []))
+            depts.append(ws.catalog.element(ent, code).source_department)
+        except Exception:
+            continue
+    # the element that qualifies the count (低保, 残疾) speaks for the department, not the key or the place
+    plain = {"org_code", "id_number", "birth_date", "sex", "name"}
+    owner = next((ws.catalog.element(*q.split(".", 1)).source_department for q in elements
+                  if q.split(".", 1)[1] not in plain), depts[0] if depts else "public_security")
+    return owner, sorted(sources)
+
+
+def flag(
+    ws: Workspace, task: Any, *, field: str, reason: str, value_seen: Any, actor: str, evidence: str | None = None,
+    keys: list[str] | None = None,
+) -> dict[str, Any]:
+    from biaotong.reports.period import Period
+
+    text = (reason or "").strip()
+    if not text:
+        raise WorkflowError("纠错须说明理由（--reason）", "a correction needs a reason (--reason)", where(field="reason"))
+    owner, sources = field_owners(ws, task.report_id, field, Period.parse(task.period))
+    now = datetime.now(UTC)
+    with ws.engine.begin() as conn:
+        cid = conn.execute(sa.insert(corrections).values(
+            task_id=task.id, report_id=task.report_id, field=field, org_code=task.org_code, period=task.period,
+            value_seen=value_seen, reason=text[:2000], evidence=(evidence or "")[:4000] or None,
+            keys=[str(k)[:40] for k in (keys or [])][:200], sources=sources, department=owner, status="open",
+            created_by=actor, created_at=now)).inserted_primary_key[0]
+        record(conn, Event(action="task.correct", actor=actor, object=f"correction:{cid}",
+                           detail={"task": task.id, "field": field, "department": owner, "sources": sources,
+                                   "keys": len(keys or [])}))
+    return {"id": int(cid), "department": owner, "sources": sources, "status": "open"}
+
+
+def decide(ws: Workspace, cid: int, verdict: str, answer: str, *, actor: str, department: str | None,
+           admin: bool) -> dict[str, Any]:
+    if verdict not in ("accept", "reject"):
+        raise WorkflowError("结论应为 accept 或 reject", "the verdict is accept or reject")
+    if not (answer or "").strip():
+        raise WorkflowError("请给出答复（--answer）", "give an answer (--answer)", where(field="answer"))
+    with ws.engine.begin() as conn:
+        row = conn.execute(sa.select(corrections).where(corrections.c.id == cid)).first()
+        if row is None:
+            raise WorkflowError(f"没有纠错 {cid}", f"no correction {cid}", where(key=str(cid)))
+        if not admin and department != row.department:
+            from biaotong.errors import AccessDenied
+
+            raise AccessDenied(f"纠错 {cid} 由 {row.department} 处理", f"correction {cid} is {row.department}'s to answer",
+                               where(key=str(cid)))
+        if row.status not in ("open", "accepted"):
+            raise WorkflowError(f"纠错 {cid} 已是 {row.status}", f"correction {cid} is already {row.status}", where(key=str(cid)))
+        status = "accepted" if verdict == "accept" else "rejected"
+        conn.execute(sa.update(corrections).where(corrections.c.id == cid).values(
+            status=status, answer=answer.strip()[:2000], closed_at=datetime.now(UTC) if status == "rejected" else None))
+        record(conn, Event(action="task.correct_answer", actor=actor, object=f"correction:{cid}",
+                           detail={"status": status}))
+    return {"id": cid, "status": status}
+
+
+def after_sync(ws: Workspace, synced: list[tuple[str, str]], actor: str) -> dict[str, Any]:
+    """The `biaotong.after_sync` hook: an open or accepted correction whose source was just synced is fixed
+    when the value for its unit and period has changed."""
+    from biaotong.tasks.prefill import generated
+
+    names = {s for s, _ in synced}
+    with ws.engine.connect() as conn:
+        rows = [r for r in conn.execute(sa.select(corrections).where(corrections.c.status.in_(("open", "accepted"))))
+                if names & set(r.sources or [])]
+    fixed = []
+    from biaotong.tasks.tables import tasks
+
+    for r in rows:
+        with ws.engine.connect() as conn:
+            level = conn.execute(sa.select(tasks.c.level).where(tasks.c.id == r.task_id)).scalar() or "village"
+        result = generated(ws, r.report_id, r.period, r.org_code, level, "public")
+        now_value = (result.items and {i["id"]: i["value"] for i in result.items}.get(r.field)) if result.items else (
+            result.rows[0].values.get(r.field) if result.rows else None)
+        if now_value != r.value_seen:
+            with ws.engine.begin() as conn:
+                conn.execute(sa.update(corrections).where(corrections.c.id == r.id).values(
+                    status="fixed", closed_at=datetime.now(UTC),
+                    answer=((r.answer + "；") if r.answer else "") + f"由 {'、'.join(sorted(names & set(r.sources)))} "
+                           f"的新快照更正：{r.value_seen} → {now_value}"))
+                record(conn, Event(action="task.correct_fixed", actor=actor, object=f"correction:{r.id}",
+                                   detail={"sources": sorted(names & set(r.sources))}))
+            fixed.append(r.id)
+    return {"fixed": fixed}
