@@ -57,8 +57,11 @@ def list_cmd(
         print_json(items)
         return
     for t in items:
+        from biaotong.tasks.model import STATUSES
+
         late = msg("（逾期）", " (overdue)") if t["overdue"] else ""
-        console.print(f"#{t['id']} {t['report']} {t['period']} {t['org_name']} {t['status']}{late}", highlight=False,
+        status = msg(*STATUSES.get(t["status"], (t["status"],) * 2))
+        console.print(f"#{t['id']} {t['report']} {t['period']} {t['org_name']} {status}{late}", highlight=False,
                       markup=False)
 
 
@@ -76,7 +79,10 @@ def show_cmd(ctx: typer.Context, task_id: Annotated[int, typer.Argument(help=msg
     if as_json:
         print_json(view)
         return
-    console.print(f"{view['title']} — {view['org_name']} {view['period']}（{view['status']}, v{view['version']}）",
+    from biaotong.tasks.model import STATUSES
+
+    status = msg(*STATUSES.get(view["status"], (view["status"],) * 2))
+    console.print(f"{view['title']} — {view['org_name']} {view['period']}（{status}，v{view['version']}）",
                   highlight=False, markup=False)
     for f in view["fields"]:
         mark = {"prefilled": "系统", "reused": "复用", "typed": "已填", "asked": "待填"}[f["origin"]]
@@ -164,7 +170,10 @@ def _decide(ctx: typer.Context, task_id: int, verdict: str, version: int | None,
 
     per = dict(item.split("=", 1) for item in field_comment or [] if "=" in item)
     res = review(workspace(ctx), actor(ctx), task_id, verdict, version=version, comment=comment, field_comments=per)
-    _out(res, as_json, f"任务 {task_id}：{res['status']}", f"task {task_id}: {res['status']}")
+    from biaotong.tasks.model import STATUSES
+
+    zh = STATUSES.get(res["status"], (res["status"],))[0]
+    _out(res, as_json, f"任务 {task_id}：{zh}", f"task {task_id}: {res['status']}")
 
 
 @app.command("approve")
