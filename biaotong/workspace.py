@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 from sqlalchemy import Engine
 
+from biaotong import limits
 from biaotong.errors import ConfigError, where
 from biaotong.ledger.keys import ensure_keys
 from biaotong.settings import BY_NAME, SETTINGS
@@ -50,18 +51,53 @@ class Workspace:
     @classmethod
     def open(cls, home: Path | str | None = None, *, create: bool = True, **overrides: Any) -> Workspace:
         root = Path(home) if home is not None else default_home()
+        if root.exists() and not root.is_dir():
+            raise ConfigError(f"工作区应为目录，这是一个文件：{root}", f"a workspace is a folder; this is a file: {root}", where(file=str(root)))
         if not root.exists():
             if not create:
                 raise ConfigError(f"工作区不存在：{root}", f"workspace does not exist: {root}", where(file=str(root)))
-            root.mkdir(parents=True)
+            try:
+                root.mkdir(parents=True)
+            except OSError as exc:
+                raise ConfigError(f"无法创建工作区目录：{exc.strerror}", f"cannot create the workspace folder: {exc.strerror}", where(file=str(root))) from None
         ws = cls(root.resolve(), _load_config(root / CONFIG_FILE))
         ws.config.update({k: v for k, v in overrides.items() if v is not None})
-        if create and not (root / CONFIG_FILE).exists():
+        new = not (root / CONFIG_FILE).exists()
+        if new and create:
+            ws.config["store_kind"] = _store_kind(ws.store_url)  # remembered, so a missing URL is noticed later
             ws.save_config()
+        ws._check_store(new)
+        limits.configure(ws.config)
         ws.lake_dir.mkdir(parents=True, exist_ok=True)
         migrate(ws.engine)
-        ensure_keys(ws.home)  # the ledger's signing key pair is created with the workspace
+        signer = ensure_keys(ws.home)  # the ledger's signing key pair is created with the workspace
+        if new and create:
+            from biaotong.ledger.log import head
+
+            with ws.engine.begin() as conn:  # a signed head from the start: a verifier always has one
+                head(conn, signer)
         return ws
+
+    def _check_store(self, new: bool) -> None:
+        """Refuse to open a PostgreSQL workspace without its URL (it would open an empty SQLite store), or a
+        SQLite workspace whose database file is gone while its lake is not."""
+        kind = _store_kind(self.store_url)
+        declared = self.config.get("store_kind")
+        if declared and declared != kind:
+            raise ConfigError(
+                f"此工作区的元数据库是 {declared}，但当前地址指向 {kind}；请设置 store_url（或环境变量 BIAOTONG_STORE_URL）后重试，未打开任何数据库",
+                f"this workspace's metadata store is {declared} but the URL given points to {kind}; set store_url "
+                "(or BIAOTONG_STORE_URL) and try again; no store was opened",
+                where(file=str(self.home / CONFIG_FILE), key="store_url"),
+            )
+        db = self.home / "biaotong.db"
+        if not new and kind == "sqlite" and not self.setting("store_url") and not db.exists() and _has_snapshots(self.lake_dir):
+            raise ConfigError(
+                f"元数据库文件 {db} 不存在，但数据湖中有快照；请恢复该文件（或设置 store_url），未新建空库",
+                f"the metadata store {db} is missing while the lake holds snapshots; restore it (or set store_url); "
+                "no empty store was created",
+                where(file=str(db)),
+            )
 
     def setting(self, name: str) -> Any:
         env = os.environ.get(f"BIAOTONG_{name.upper()}")
@@ -117,6 +153,14 @@ class Workspace:
 
     def __exit__(self, *_exc: object) -> None:
         self.close()
+
+
+def _store_kind(url: str) -> str:
+    return url.split(":", 1)[0].split("+", 1)[0].lower()
+
+
+def _has_snapshots(lake: Path) -> bool:
+    return lake.is_dir() and any(p.is_dir() and not p.name.startswith((".", "_")) for p in lake.iterdir())
 
 
 def _load_config(path: Path) -> dict[str, Any]:

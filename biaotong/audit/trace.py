@@ -42,11 +42,12 @@ def _snapshots(info: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def trace(
-    ws: Workspace, report_id: str, period: str, org_code: str, field: str, *, role: str | None = None
+    ws: Workspace, report_id: str, period: str, org_code: str, field: str, *, role: str | None = None,
+    actor: str = "cli",
 ) -> dict[str, Any]:
     """The cell's lineage plus, for every snapshot behind it, the `source.sync` entry that recorded its
     SHA-256, and the `report.register` entries of the spec, each with an inclusion proof."""
-    info = explain(ws, report_id, period, org_code, field, role=role)
+    info = explain(ws, report_id, period, org_code, field, role=role, actor=actor, purpose="trace")
     signer = ensure_keys(ws.home)
     with ws.engine.begin() as conn:
         signed = head(conn, signer)  # a head covering everything traced, so each proof checks against it

@@ -25,6 +25,9 @@ ROLES: dict[str, tuple[str, str]] = {
     "sysadmin": ("系统管理员", "system administrator"),
 }
 
+# Masking clearances, lowest first: public reads internal data in clear, staff personal, cleared sensitive.
+CLEARANCES: tuple[str, ...] = ("public", "staff", "cleared")
+
 # The masking clearance (biaotong.reports.mask: public < staff < cleared) a role reads with by default;
 # a user's own clearance may be set lower or higher by the system administrator.
 ROLE_CLEARANCE: dict[str, str] = {

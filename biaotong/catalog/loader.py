@@ -300,6 +300,7 @@ def _build(state: _State) -> Catalog:
                 code_list=spec.code_list,
                 validator=spec.validator,
                 collected=spec.collected,
+                validity=spec.validity,
             )
         )
     _check_terms(elements, state)
@@ -316,7 +317,7 @@ def _build(state: _State) -> Catalog:
                 )
     return Catalog(
         departments=[Department(d.id, d.name, tuple(d.aliases)) for d in departments.values()],
-        entities=[EntityType(e.id, e.name, e.key, e.org, tuple(e.aliases)) for e in entities.values()],
+        entities=[EntityType(e.id, e.name, e.key, e.org, tuple(e.aliases), e.registered_by) for e in entities.values()],
         code_lists=[
             CodeList(
                 c.id, c.name, c.standard, tuple(Code(x.code, x.label, tuple(x.aliases)) for x in c.codes)

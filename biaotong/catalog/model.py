@@ -62,6 +62,7 @@ class EntityType:
     key: str  # element code of the entity key, e.g. id_number
     org: str = "org_code"  # element code placing each row in an org unit (a village/community code)
     aliases: tuple[str, ...] = ()
+    registered_by: str | None = None  # department id whose sources are the register of who exists; None: every source
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,7 @@ class DataElement:
     code_list: str | None = None
     validator: str | None = None  # 'citizen_id' or 'uscc'
     collected: bool = False  # no system holds it: grassroots fill it in once
+    validity: str = "year"  # period | month | year | until_changed: how long a given answer is the answer
 
     @property
     def qualified(self) -> str:

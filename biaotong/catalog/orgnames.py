@@ -1,5 +1,12 @@
 """Finding an org unit by the name a department system writes: exact names, aliases (old names after a
-rename are aliases), names without their suffix (红旗村委会 = 红旗村 = 红旗), then fuzzy matching."""
+rename are aliases), names without their suffix (红旗村委会 = 红旗村 = 红旗), fuzzy matching, and the names a
+unit had before a rename or merger (effective-dated versions). Also places inside free address text
+(重庆市某县白马镇新华村2组).
+
+A name that fits two units equally well is never guessed: the result is `ambiguous` with the candidates.
+A suffix says what kind of unit is meant (镇/乡/街道 a township, 村/社区/居委会 a village-level unit), so
+东风镇 never resolves to 东风社区.
+"""
 
 from __future__ import annotations
 
@@ -15,22 +22,35 @@ from rapidfuzz import fuzz, process
 if TYPE_CHECKING:
     from biaotong.catalog.orgtree import OrgTree, OrgUnit
 
-SUFFIXES = (
-    "村民委员会",
-    "居民委员会",
-    "街道办事处",
-    "村委会",
-    "居委会",
-    "办事处",
-    "社区",
-    "街道",
-    "村",
-    "镇",
-    "乡",
-)
+TOWNSHIP_SUFFIXES = ("街道办事处", "镇人民政府", "乡人民政府", "民族乡", "办事处", "街道", "镇", "乡")
+VILLAGE_SUFFIXES = ("社区居民委员会", "村民委员会", "居民委员会", "社区居委会", "村委会", "居委会", "社区", "村")
+SUFFIXES = tuple(sorted({*TOWNSHIP_SUFFIXES, *VILLAGE_SUFFIXES}, key=len, reverse=True))
+KIND_OF_LEVEL = {"township": "township", "village": "village"}
 _SPACE = re.compile(r"\s+")
 _CODE = re.compile(r"^\d{12}$")
 EXACT, ALIAS, BASE, HISTORY_PENALTY = 100.0, 97.0, 92.0, 5.0
+MIN_BARE = 2  # a bare base name found inside an address needs at least this many characters
+
+OUTCOMES = ("exact", "alias", "base", "fuzzy", "former_name", "address", "ambiguous", "not_found",
+            "parent_not_found")
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """How one name resolved: the code (None unless resolved), a score 0-100, the outcome (one of
+    OUTCOMES) and, when ambiguous, the candidates as 'name(code)'."""
+
+    code: str | None
+    score: float
+    outcome: str
+    candidates: tuple[str, ...] = ()
+
+    @property
+    def hit(self) -> tuple[str, float] | None:
+        return (self.code, self.score) if self.code else None
+
+
+NOT_FOUND = Resolution(None, 0.0, "not_found")
 
 
 def clean(name: str) -> str:
@@ -50,14 +70,17 @@ def base_name(name: str) -> str:
     return s
 
 
-def _pick(hits: dict[str, float]) -> tuple[str, float] | None:
-    """The best hit, or None when two different units tie (ambiguous names are not guessed)."""
-    if not hits:
-        return None
-    ranked = sorted(hits.items(), key=lambda kv: -kv[1])
-    if len(ranked) > 1 and ranked[1][1] == ranked[0][1]:
-        return None
-    return ranked[0]
+def name_kind(name: str) -> str | None:
+    """'township' or 'village' when the name's suffix says so (白马镇, 新华村委会), else None."""
+    s = clean(name)
+    for suffix in SUFFIXES:
+        if s.endswith(suffix) and len(s) > len(suffix):
+            return "township" if suffix in TOWNSHIP_SUFFIXES else "village"
+    return None
+
+
+def _label(u: OrgUnit) -> str:
+    return f"{u.name}({u.code})"
 
 
 @dataclass
@@ -69,11 +92,13 @@ class _Index:
     base: dict[str, set[str]] = field(default_factory=dict)
     choices: list[str] = field(default_factory=list)
     choice_codes: list[str] = field(default_factory=list)
+    units: dict[str, OrgUnit] = field(default_factory=dict)
 
     @classmethod
     def of(cls, units: Iterable[OrgUnit]) -> _Index:
         idx = cls()
         for u in units:
+            idx.units.setdefault(u.code, u)
             idx.exact.setdefault(clean(u.name), set()).add(u.code)
             for a in u.aliases:
                 idx.alias.setdefault(clean(a), set()).add(u.code)
@@ -83,34 +108,53 @@ class _Index:
             idx.choice_codes.append(u.code)
         return idx
 
-    def match(self, name: str, threshold: float, fuzzy: bool) -> tuple[str, float] | None:
-        for score, table, key in (
-            (EXACT, self.exact, clean(name)),
-            (ALIAS, self.alias, clean(name)),
-            (BASE, self.base, base_name(name)),
+    def _fits(self, code: str, kind: str | None) -> bool:
+        return kind is None or KIND_OF_LEVEL.get(self.units[code].level, kind) == kind
+
+    def _pick(self, codes: Iterable[str], score: float, outcome: str) -> Resolution:
+        found = sorted(set(codes))
+        if len(found) == 1:
+            return Resolution(found[0], score, outcome)
+        return Resolution(None, 0.0, "ambiguous", tuple(_label(self.units[c]) for c in found))
+
+    def match(self, name: str, threshold: float, fuzzy: bool) -> Resolution:
+        kind = name_kind(name)
+        for score, outcome, table, key in (
+            (EXACT, "exact", self.exact, clean(name)),
+            (ALIAS, "alias", self.alias, clean(name)),
+            (BASE, "base", self.base, base_name(name)),
         ):
-            if key in table:
-                return _pick(dict.fromkeys(table[key], score))
+            codes = [c for c in table.get(key, ()) if self._fits(c, kind)]
+            if codes:
+                return self._pick(codes, score, outcome)
         if not fuzzy or not self.choices:
-            return None
-        found = process.extract(
-            base_name(name), self.choices, scorer=fuzz.ratio, score_cutoff=threshold, limit=5
-        )
+            return NOT_FOUND
+        found = process.extract(base_name(name), self.choices, scorer=fuzz.ratio, score_cutoff=threshold, limit=5)
         best: dict[str, float] = {}
         for _text, score, i in found:
             code = self.choice_codes[i]
-            best[code] = max(best.get(code, 0.0), float(score))
-        return _pick(best)
+            if self._fits(code, kind):
+                best[code] = max(best.get(code, 0.0), float(score))
+        if not best:
+            return NOT_FOUND
+        top = max(best.values())
+        return self._pick([c for c, s in best.items() if s == top], top, "fuzzy")
 
 
-def _parent_code(tree: OrgTree, parent: str | None, day: date) -> str | None:
-    if parent is None or _CODE.match(clean(parent)):
-        return clean(parent) if parent else None
+def _parent_code(tree: OrgTree, parent: str | None, day: date) -> Resolution | None:
+    """The township (or other parent) given in the same row: a code or a name; None if no parent given."""
+    if parent is None:
+        return None
+    if _CODE.match(clean(parent)):
+        return Resolution(clean(parent), EXACT, "exact")
     cache = tree._names.setdefault(("parent", day), {})
     if parent not in cache:
-        hit = resolve(tree, parent, None, day, None, 90.0)
-        cache[parent] = hit[0] if hit else ""
-    return cache[parent] or None
+        # A parent column names the township (乡镇/街道) first; any level only if no township fits.
+        found = resolve_detail(tree, parent, None, day, "township", 90.0)
+        if found.code is None and found.outcome != "ambiguous":
+            found = resolve_detail(tree, parent, None, day, None, 90.0)
+        cache[parent] = found
+    return cache[parent]
 
 
 def _indexes(tree: OrgTree, day: date, pcode: str | None, level: str | None) -> tuple[_Index, _Index]:
@@ -124,30 +168,124 @@ def _indexes(tree: OrgTree, day: date, pcode: str | None, level: str | None) -> 
             current = tree.descendants(pcode, level=level, on=day)
         else:
             current = []
-        others = tree._names.get(("others", day))
-        if others is None:  # versions not valid on `day`: few, since renames and 撤并 are rare
-            others = tree._names[("others", day)] = [
-                u for code in tree.codes() for u in tree.versions(code) if not u.valid_on(day)
-            ]
         scope = {pcode} | {u.code for u in current} if pcode else None
-        old = [u for u in others if level in (None, u.level) and (scope is None or u.parent in scope)]
+        old = [u for u in _other_versions(tree, day) if level in (None, u.level) and (scope is None or u.parent in scope)]
         found = tree._names[key] = (_Index.of(current), _Index.of(old))
     return found
+
+
+def _other_versions(tree: OrgTree, day: date) -> list[OrgUnit]:
+    """Versions not valid on `day`: few, since renames and 撤并 are rare."""
+    others = tree._names.get(("others", day))
+    if others is None:
+        others = tree._names[("others", day)] = [
+            u for code in tree.codes() for u in tree.versions(code) if not u.valid_on(day)
+        ]
+    return others
+
+
+def resolve_detail(
+    tree: OrgTree, name: str, parent: str | None, on: date | None, level: str | None, threshold: float
+) -> Resolution:
+    day = on or tree.default_date
+    if not str(name).strip():
+        return NOT_FOUND
+    given = _parent_code(tree, parent, day)
+    if given is not None and given.code is None:
+        return Resolution(None, 0.0, "parent_not_found", given.candidates)
+    pcode = given.code if given is not None else None
+    current, old = _indexes(tree, day, pcode, level)
+    hit = current.match(name, threshold, fuzzy=True)
+    if hit.outcome != "not_found":
+        return hit
+    # Not among the units of that day: an old name of a unit since renamed, merged or split.
+    hit = old.match(name, threshold, fuzzy=False)
+    if hit.code is not None:
+        return Resolution(hit.code, hit.score - HISTORY_PENALTY, "former_name")
+    return hit
 
 
 def resolve(
     tree: OrgTree, name: str, parent: str | None, on: date | None, level: str | None, threshold: float
 ) -> tuple[str, float] | None:
+    return resolve_detail(tree, name, parent, on, level, threshold).hit
+
+
+# --- places inside address text ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Spelling:
+    text: str
+    code: str
+    strong: bool  # a full name, an alias or base+suffix (not a bare base name)
+
+
+def _spellings(units: Iterable[OrgUnit], suffixes: tuple[str, ...]) -> list[_Spelling]:
+    out: dict[tuple[str, str], _Spelling] = {}
+    for u in units:
+        names = {clean(u.name), *(clean(a) for a in u.aliases)}
+        for n in list(names):
+            b = base_name(n)
+            names.update(b + s for s in suffixes)
+            if len(b) >= MIN_BARE:
+                out.setdefault((b, u.code), _Spelling(b, u.code, False))
+        for n in names:
+            out[(n, u.code)] = _Spelling(n, u.code, True)
+    return sorted(out.values(), key=lambda s: -len(s.text))
+
+
+def _address_units(tree: OrgTree, day: date, level: str, under: str | None) -> tuple[list[_Spelling], dict[str, OrgUnit]]:
+    key = ("address", day, level, under)
+    found = tree._names.get(key)
+    if found is None:
+        units = tree.as_of(day, level) if under is None else tree.descendants(under, level=level, on=day)
+        scope = {u.code for u in units} | ({under} if under else set())
+        old = [u for u in _other_versions(tree, day) if u.level == level and (under is None or u.parent in scope)]
+        suffixes = TOWNSHIP_SUFFIXES if level == "township" else VILLAGE_SUFFIXES
+        by_code = {u.code: u for u in [*old, *units]}
+        found = tree._names[key] = (_spellings([*units, *old], suffixes), by_code)
+    return found
+
+
+def _find_in(
+    text: str, spellings: list[_Spelling], by_code: dict[str, OrgUnit], *, bare: bool = True
+) -> tuple[Resolution, int]:
+    """The unit whose longest spelling occurs in `text` (strong spellings before bare base names), and
+    where the match ends; two units with equally good spellings are ambiguous."""
+    for strong in (True, False) if bare else (True,):
+        best_len = 0
+        hits: dict[str, int] = {}
+        for s in spellings:
+            if s.strong != strong or len(s.text) < best_len:
+                continue
+            at = text.find(s.text)
+            if at < 0:
+                continue
+            if len(s.text) > best_len:
+                best_len, hits = len(s.text), {}
+            hits.setdefault(s.code, at + len(s.text))
+        if len(hits) == 1:
+            code, end = next(iter(hits.items()))
+            return Resolution(code, BASE if strong else BASE - HISTORY_PENALTY, "address"), end
+        if len(hits) > 1:
+            return Resolution(None, 0.0, "ambiguous", tuple(_label(by_code[c]) for c in sorted(hits))), -1
+    return NOT_FOUND, -1
+
+
+def resolve_address(tree: OrgTree, address: str, on: date | None = None, level: str = "village") -> Resolution:
+    """The village (or township, with level='township') named inside free address text: the township is
+    found first, then a village of that township in the text after it."""
     day = on or tree.default_date
-    if not str(name).strip():
-        return None
-    pcode = _parent_code(tree, parent, day)
-    if parent is not None and pcode is None:
-        return None
-    current, old = _indexes(tree, day, pcode, level)
-    hit = current.match(name, threshold, fuzzy=True)
-    if hit is not None:
-        return hit
-    # Not among the units of that day: an old name of a unit since renamed, merged or split.
-    hit = old.match(name, threshold, fuzzy=False)
-    return (hit[0], hit[1] - HISTORY_PENALTY) if hit else None
+    text = clean(address)
+    if not text:
+        return NOT_FOUND
+    spellings, by_code = _address_units(tree, day, "township", None)
+    # Townships only by a full spelling (白马镇, 白马街道): a bare 白马 may be part of a village's name.
+    township, end = _find_in(text, spellings, by_code, bare=level == "township")
+    if level == "township" or township.outcome == "ambiguous":
+        return township
+    under = township.code
+    rest = text[end:] if township.code else text
+    spellings, by_code = _address_units(tree, day, "village", under)
+    village, _ = _find_in(rest, spellings, by_code)
+    return village

@@ -27,6 +27,7 @@ class EntitySpec(_Spec):
     key: Ident
     org: Ident = "org_code"
     aliases: list[Text] = Field(default_factory=list)
+    registered_by: Ident | None = None  # the department whose register defines who exists (公安 for residents)
 
 
 class CodeSpec(_Spec):
@@ -54,6 +55,9 @@ class ElementSpec(_Spec):
     source_department: Ident
     validator: Literal["citizen_id", "uscc"] | None = None
     collected: bool = False
+    # how long a value the grassroots give stays the answer (ask once): per reporting period, per month,
+    # per year, or until someone changes it
+    validity: Literal["period", "month", "year", "until_changed"] = "year"
 
     @model_validator(mode="after")
     def _code_list_matches_type(self) -> ElementSpec:

@@ -35,10 +35,10 @@ def _print_item(item: dict[str, Any]) -> None:
     who = msg("匿名", "anonymous") if item["anonymous"] else item.get("sender", "")
     console.print(f"#{item['id']} [{msg(cat[0], cat[1])}] {msg(st[0], st[1])}"
                   f"{msg('（已督办）', ' (escalated)') if item['escalated'] else ''} — {item['department']} — {who}",
-                  highlight=False)
-    console.print(f"  {item['text']}", highlight=False)
+                  highlight=False, markup=False)
+    console.print(f"  {item['text']}", highlight=False, markup=False)
     for m in item.get("thread", []):
-        console.print(f"  · {m['created_at']:%Y-%m-%d %H:%M} {m['author']}: {m['text']}", highlight=False)
+        console.print(f"  · {m['created_at']:%Y-%m-%d %H:%M} {m['author']}: {m['text']}", highlight=False, markup=False)
 
 
 @app.command("send")

@@ -8,8 +8,9 @@ from typing import Annotated
 
 import typer
 
-from biaotong.cli.common import console, handle_errors, print_json, workspace
+from biaotong.cli.common import actor, console, handle_errors, print_json, workspace
 from biaotong.i18n import msg
+from biaotong.lake.verify_index import LakeReport
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -31,16 +32,13 @@ def head_cmd(ctx: typer.Context, as_json: JsonOpt = False) -> None:
 
     Example: biaotong ledger head > head-2026-06.txt
     """
-    from biaotong.ledger import head
-    from biaotong.ledger.keys import ensure_keys
+    from biaotong.services.ledger import sign_head
 
-    ws = workspace(ctx)
-    with ws.engine.begin() as conn:
-        h = head(conn, ensure_keys(ws.home))
+    h = sign_head(actor(ctx), workspace(ctx))
     if as_json:
-        print_json(h.to_json())
+        print_json(h)
     else:
-        typer.echo(h.checkpoint, nl=False)
+        typer.echo(h["checkpoint"], nl=False)
 
 
 @app.command("prove")
@@ -55,21 +53,16 @@ def prove_cmd(
 
     Example: biaotong ledger prove 42 --json > proof.json && python -m biaotong.ledger.audit proof.json --key HOME/keys/ledger.pub
     """
-    from biaotong.ledger import head, latest_head, prove
-    from biaotong.ledger.keys import ensure_keys
+    from biaotong.services.ledger import prove
 
-    ws = workspace(ctx)
-    with ws.engine.begin() as conn:
-        if size is None and (latest_head(conn, covering=entry) is None):
-            head(conn, ensure_keys(ws.home))  # sign a head that covers the entry, so the proof is anchored
-        proof = prove(conn, entry, size)
+    proof = prove(actor(ctx), workspace(ctx), entry, size)
     if as_json:
-        print_json(proof.to_json())
+        print_json(proof)
         return
-    console.print(msg(f"条目 {proof.seq} 在大小为 {proof.tree_size} 的树中，树根 {proof.root.hex()}",
-                      f"entry {proof.seq} is in the tree of size {proof.tree_size}, root {proof.root.hex()}"), highlight=False)
-    for h in proof.path:
-        typer.echo(h.hex())
+    console.print(msg(f"条目 {proof['seq']} 在大小为 {proof['tree_size']} 的树中，树根 {proof['root']}",
+                      f"entry {proof['seq']} is in the tree of size {proof['tree_size']}, root {proof['root']}"), highlight=False)
+    for h in proof["proof"]:
+        typer.echo(h)
 
 
 @app.command("consistency")
@@ -84,15 +77,14 @@ def consistency_cmd(
 
     Example: biaotong ledger consistency 1000 2000 --json
     """
-    from biaotong.ledger import consistency
+    from biaotong.services.ledger import consistency
 
-    with workspace(ctx).engine.connect() as conn:
-        proof = consistency(conn, old, new)
+    proof = consistency(actor(ctx), workspace(ctx), old, new)
     if as_json:
-        print_json(proof.to_json())
+        print_json(proof)
         return
-    for h in proof.path:
-        typer.echo(h.hex())
+    for h in proof["proof"]:
+        typer.echo(h)
 
 
 @app.command("verify")
@@ -100,19 +92,17 @@ def consistency_cmd(
 def verify_cmd(
     ctx: typer.Context,
     head_file: Annotated[Path | None, typer.Option("--head", exists=True, dir_okay=False, help=msg("此前保存的树头文件", "a head saved earlier"))] = None,
+    lake: Annotated[bool, typer.Option("--lake", help=msg("逐一重算数据湖每个快照文件的哈希（默认只核对索引行、行数和大小）", "hash every snapshot file of the lake (default: index rows, row counts and sizes)"))] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """重算整个账本并核对签名树头；发现问题时指出第一个出错的位置。Recompute and check the whole ledger.
+    """重算整个账本并核对签名树头，并核对数据湖与账本；发现问题时指出出错的位置。Recompute and check the whole ledger, and the lake against it.
 
-    Example: biaotong ledger verify --head head-2026-06.txt
+    Example: biaotong ledger verify --lake --head head-2026-06.txt
     """
-    from biaotong.ledger.keys import load_verifier
-    from biaotong.ledger.verify import verify
+    from biaotong.services.ledger import verify
 
-    ws = workspace(ctx)
     older = _read_head_file(head_file) if head_file else None
-    with ws.engine.connect() as conn:
-        report = verify(conn, load_verifier(ws.home), older)
+    report = verify(actor(ctx), workspace(ctx), older, full_lake=lake)
     if as_json:
         print_json(report.to_json())
     elif report.ok:
@@ -120,11 +110,22 @@ def verify_cmd(
                           f"ledger intact: {report.size} entries, root {report.root.hex()}, {report.heads_checked} signed heads checked in {report.seconds:.2f} s"), highlight=False)
         for note in report.notes:
             console.print(note, highlight=False)
-    else:
-        assert report.problem is not None
+    elif report.problem is not None:
         console.print(f"[bold red]{report.problem.message}[/]", highlight=False)
+    if report.lake is not None and not as_json:
+        _print_lake(report.lake)
     if not report.ok:
         raise typer.Exit(code=1)
+
+
+def _print_lake(lake: LakeReport) -> None:
+    mode = msg("全部文件已重算哈希", "every file hashed") if lake.full else msg("快速核对：索引行、行数、大小", "fast: index rows, row counts, sizes")
+    if lake.ok:
+        console.print(msg(f"数据湖与账本一致：{lake.snapshots} 个快照（{mode}）", f"lake matches the ledger: {lake.snapshots} snapshots ({mode})"), highlight=False)
+        return
+    console.print(msg(f"数据湖有 {len(lake.problems)} 处与账本不符（{mode}）：", f"the lake differs from the ledger in {len(lake.problems)} places ({mode}):"), highlight=False)
+    for p in lake.problems:
+        console.print(f"[bold red]{p.reason}[/] {p.message}" + (f"  {p.file}" if p.file else ""), highlight=False)
 
 
 @app.command("witness")

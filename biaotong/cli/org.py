@@ -9,8 +9,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from biaotong.catalog.orgtree import LEVEL_ZH, LEVELS, OrgTree, import_org_tree
-from biaotong.cli.common import console, handle_errors, print_json, workspace
+from biaotong.catalog.orgtree import LEVEL_ZH, LEVELS, import_org_tree
+from biaotong.cli.common import actor, console, handle_errors, print_json, workspace
 from biaotong.errors import ConfigError, where
 from biaotong.i18n import msg
 
@@ -54,7 +54,7 @@ def list_(
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """列出某日有效的组织机构。List the org units valid on a date.
+    """列出某日有效的组织机构（限用户管辖范围）。List the org units valid on a date, within the user's scope.
 
     Example: biaotong org list --level village --on 2021-12-31
     """
@@ -66,11 +66,13 @@ def list_(
         raise ConfigError(
             f"日期格式应为 YYYY-MM-DD：{on}", f"a date is YYYY-MM-DD: {on}", where(key="--on")
         ) from exc
-    with workspace(ctx).engine.connect() as conn:
-        units = OrgTree.load(conn).as_of(day, level)
+    from biaotong.services.catalog import org_units
+
+    found = org_units(actor(ctx), workspace(ctx), day, level)
     if as_json:
-        print_json([u.to_json() for u in units])
+        print_json(found)
         return
+
     table = Table(
         msg("代码", "code"),
         msg("名称", "name"),
@@ -79,14 +81,14 @@ def list_(
         msg("别名", "aliases"),
         msg("生效日期", "valid from"),
     )
-    for u in units:
+    for u in found:
         table.add_row(
-            u.code,
-            u.name,
-            msg(LEVEL_ZH[u.level], u.level),
-            u.parent or "—",
-            "、".join(u.aliases),
-            u.valid_from.isoformat(),
+            u["code"],
+            u["name"],
+            msg(LEVEL_ZH[u["level"]], u["level"]),
+            u["parent"] or "—",
+            "、".join(u["aliases"]),
+            u["valid_from"],
         )
     console.print(table)
-    console.print(msg(f"{day} 共 {len(units)} 个单位", f"{len(units)} units on {day}"))
+    console.print(msg(f"{day} 共 {len(found)} 个单位", f"{len(found)} units on {day}"))

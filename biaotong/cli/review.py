@@ -30,9 +30,10 @@ def review_cmd(
 
     Example: biaotong report review mz_dibao_monthly --json
     """
-    from biaotong.review import review
+    from biaotong.cli.common import actor
+    from biaotong.services.review import review
 
-    result = review(workspace(ctx), report_id)
+    result = review(workspace(ctx), actor(ctx), report_id)
     if as_json:
         print_json(result.to_json())
         return
@@ -58,15 +59,19 @@ def approve_cmd(
     ctx: typer.Context,
     report_id: Annotated[str, typer.Argument(help=msg("报表编号", "report id"))],
     reason: Annotated[str, typer.Option("--reason", help=msg("审核意见", "reason"))],
-    actor: Annotated[str, typer.Option("--actor", help=msg("审核人", "reviewer"))] = "cli",
+    as_json: Annotated[bool, typer.Option("--json", help=msg("以 JSON 输出", "print JSON"))] = False,
 ) -> None:
     """准入通过。Approve a report for publication.
 
     Example: biaotong report approve mz_dibao_monthly --reason "字段均由系统生成"
     """
-    from biaotong.review import approve
+    from biaotong.cli.common import actor
+    from biaotong.services.review import decide
 
-    approve(workspace(ctx), report_id, reason, actor)
+    decide(workspace(ctx), actor(ctx), report_id, "approve", reason)
+    if as_json:
+        print_json({"report": report_id, "decision": "approve", "reason": reason})
+        return
     console.print(msg(f"报表 {report_id} 已通过准入", f"report {report_id} approved"))
 
 
@@ -75,15 +80,19 @@ def reject_cmd(
     ctx: typer.Context,
     report_id: Annotated[str, typer.Argument(help=msg("报表编号", "report id"))],
     reason: Annotated[str, typer.Option("--reason", help=msg("退回理由", "reason"))],
-    actor: Annotated[str, typer.Option("--actor", help=msg("审核人", "reviewer"))] = "cli",
+    as_json: Annotated[bool, typer.Option("--json", help=msg("以 JSON 输出", "print JSON"))] = False,
 ) -> None:
     """准入退回。Send a report back to its department.
 
     Example: biaotong report reject mz_x --reason "90% 字段与低保月报重复"
     """
-    from biaotong.review import reject
+    from biaotong.cli.common import actor
+    from biaotong.services.review import decide
 
-    reject(workspace(ctx), report_id, reason, actor)
+    decide(workspace(ctx), actor(ctx), report_id, "reject", reason)
+    if as_json:
+        print_json({"report": report_id, "decision": "reject", "reason": reason})
+        return
     console.print(msg(f"报表 {report_id} 已退回", f"report {report_id} sent back"))
 
 
@@ -95,17 +104,37 @@ def publish_cmd(
     level: Annotated[str | None, typer.Option("--level", help=msg("填报单位层级（默认报表自身层级）", "level of the units asked (default: the report's)"))] = None,
     basis: Annotated[str | None, typer.Option("--basis", help=msg("法律或政策依据", "legal or policy basis"))] = None,
     basis_ref: Annotated[str | None, typer.Option("--basis-ref", help=msg("依据文号", "document reference"))] = None,
+    period: Annotated[str | None, typer.Option("--period", help=msg("报告期：为每个单位生成填报任务", "period: make a task per unit"))] = None,
+    due: Annotated[str | None, typer.Option("--due", help=msg("截止日期 YYYY-MM-DD", "due date"))] = None,
     as_json: Annotated[bool, typer.Option("--json", help=msg("以 JSON 输出", "print JSON"))] = False,
 ) -> None:
-    """发布报表（须已通过准入），列入报表清单。Publish an approved report; it enters the report inventory.
+    """发布报表（须已通过准入），列入报表清单；给出报告期则为每个单位生成预填的填报任务。Publish an approved report.
 
-    Example: biaotong report publish mz_dibao_monthly --to 530927000000 --level village --basis "《社会救助暂行办法》"
+    Example: biaotong report publish tj_village_basic --period 2025 --to 530927000000 --level village --due 2026-01-15
     """
-    from biaotong.cli.common import actor
-    from biaotong.services.inventory import publish
+    from datetime import date
 
-    out = publish(workspace(ctx), actor(ctx), report_id, to=to, level=level, basis=basis, basis_ref=basis_ref)
+    from biaotong.cli.common import actor
+    from biaotong.errors import WorkflowError, where
+
+    ws, who = workspace(ctx), actor(ctx)
+    if period is None:
+        from biaotong.services.inventory import publish
+
+        out = publish(ws, who, report_id, to=to, level=level, basis=basis, basis_ref=basis_ref)
+    else:
+        from biaotong.services.tasks import publish as publish_tasks
+
+        try:
+            day = date.fromisoformat(due) if due else None
+        except ValueError as exc:
+            raise WorkflowError(f"日期格式应为 YYYY-MM-DD：{due}", f"dates are YYYY-MM-DD: {due}", where(field="due")) from exc
+        out = publish_tasks(ws, who, report_id, period=period, to=to, level=level, due=day, basis=basis,
+                            basis_ref=basis_ref)
     if as_json:
         print_json(out)
         return
     console.print(msg(f"报表 {report_id} 已发布并列入报表清单", f"report {report_id} published and listed in the inventory"))
+    if period is not None:
+        console.print(msg(f"{out['period']}：新建填报任务 {out['created']} 个（已有 {out['existing']} 个）",
+                          f"{out['period']}: {out['created']} tasks created ({out['existing']} existed)"))

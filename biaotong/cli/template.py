@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
-from biaotong.cli.common import console, handle_errors, print_json, workspace
+from biaotong.cli.common import actor, console, handle_errors, print_json, workspace
 from biaotong.errors import ConfigError
 from biaotong.i18n import msg
 
@@ -19,6 +19,17 @@ SheetOpt = Annotated[str | None, typer.Option("--sheet", help=msg("工作表名�
 
 KIND_ZH = {"indicator": "指标", "element": "数据元", "expression": "合成口径", "collected": "基层采集",
            "unmapped": "未对应", "label": "行标签", "index": "序号"}
+
+
+def _library(ws):  # type: ignore[no-untyped-def]
+    """The indicator library with the workspace's own `indicators/` folder."""
+    if ws is None:
+        from biaotong.reports.library import builtin_library
+
+        return builtin_library()
+    from biaotong.reports.context import workspace_library
+
+    return workspace_library(ws)
 
 
 def _optional_ws(ctx: typer.Context):  # type: ignore[no-untyped-def]
@@ -34,15 +45,18 @@ def import_(
     ctx: typer.Context,
     form: Annotated[Path, typer.Argument(help=msg("部门的 .xlsx 表样", "the department's .xlsx form"))],
     sheet: SheetOpt = None,
+    show_sql: Annotated[bool, typer.Option("--sql", help=msg("列出每列将执行的 SQL", "print the SQL of each column"))] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """读取表样：标题、表头树、每列建议对应的指标。Read a form and propose a mapping for every column.
+    """读取表样：标题、表头树、每列的建议、理由、备选和 SQL。Read a form and propose a mapping for every column.
 
     Example: biaotong template import 低保统计表.xlsx --json > mapping.json
     """
-    from biaotong.forms.service import import_form, import_json
+    from biaotong.forms.service import explain, import_form, import_json
 
-    layout, proposals, _raw = import_form(form, sheet=sheet, ws=_optional_ws(ctx))
+    ws = _optional_ws(ctx)
+    layout, proposals, _raw = import_form(form, sheet=sheet, ws=ws)
+    explain(proposals, catalog=ws.catalog if ws else None, library=_library(ws))
     data = import_json(layout, proposals)
     if as_json:
         print_json(data)
@@ -52,14 +66,22 @@ def import_(
                       f"{layout.title or form.name}: sheet {layout.sheet}, layout {layout.kind}, header rows "
                       f"{layout.header_rows}, data from row {layout.first_data_row}"))
     table = Table(msg("列", "col"), msg("表头", "header"), msg("单位", "unit"), msg("建议", "proposal"),
-                  msg("置信度", "confidence"), msg("备选", "runner-up"))
+                  msg("置信度", "confidence"), msg("理由", "reasons"), msg("备选", "runner-up"))
     for p in proposals:
         kind = msg(KIND_ZH[p.kind], p.kind)
         target = f"{kind}: {p.target}" if p.target else kind
-        runner = p.candidates[0].id if p.candidates else ""
+        if p.filter:
+            target += f" + {p.filter}"
+        elif p.kind == "expression" and p.expression and "ratio" in p.expression:
+            target += f" {p.sql or ''}"
+        runner = f"{p.candidates[0].id} ({p.candidates[0].score:.2f})" if p.candidates else ""
         style = "red" if p.kind == "unmapped" else ""
-        table.add_row(p.key, p.title, p.unit or "", target, f"{p.confidence:.2f}", runner, style=style)
+        table.add_row(p.key, p.title, p.unit or "", target, f"{p.confidence:.2f}", p.reason, runner, style=style)
     console.print(table)
+    if show_sql:
+        for p in proposals:
+            if p.sql:
+                console.print(f"[bold]{p.key}[/] {p.title}\n{p.sql}\n", markup=True, highlight=False)
     if data["unmapped"]:
         cols = "、".join(u["column"] for u in data["unmapped"])
         console.print(msg(f"[yellow]未对应的列：{cols}。请在映射文件中手工指定（见 docs/forms.md）[/]",
@@ -70,9 +92,10 @@ def import_(
 @handle_errors
 def save(
     ctx: typer.Context,
-    form: Annotated[Path, typer.Argument(help=msg("部门的 .xlsx 表样", "the department's .xlsx form"))],
-    report_id: Annotated[str, typer.Option("--id", help=msg("报表编号（小写字母、数字、下划线）", "report id"))],
-    department: Annotated[str, typer.Option("--department", help=msg("所属部门", "owning department"))],
+    form: Annotated[Path | None, typer.Argument(help=msg("部门的 .xlsx 表样（用 --id 重开已保存的可省略）",
+                                                         "the department's .xlsx form (omit to re-open --id)"))] = None,
+    report_id: Annotated[str, typer.Option("--id", help=msg("报表编号（小写字母、数字、下划线）", "report id"))] = "",
+    department: Annotated[str, typer.Option("--department", help=msg("所属部门", "owning department"))] = "",
     title: Annotated[str | None, typer.Option("--title", help=msg("报表名称（默认取表样标题）", "title"))] = None,
     mapping: Annotated[Path | None, typer.Option("--mapping", help=msg("人工确认的映射 JSON/YAML", "reviewed mapping"))] = None,
     sheet: SheetOpt = None,
@@ -87,25 +110,44 @@ def save(
 
     Example: biaotong template save 低保统计表.xlsx --id mz_dibao_monthly --department civil_affairs --mapping m.json
     """
-    from biaotong.forms.service import import_form
-    from biaotong.forms.spec import apply_mapping, build_spec, load_mapping
-    from biaotong.forms.store import add_aliases, new_aliases, save_report
+    from biaotong.forms.service import import_form, matcher
+    from biaotong.forms.spec import apply_mapping, build_spec, load_mapping, stored_mapping
+    from biaotong.forms.store import add_aliases, load_template, new_aliases, save_report, versions
     from biaotong.forms.vocab import load_vocabulary
 
-    ws = workspace(ctx)
-    vocab = load_vocabulary(ws)
-    from biaotong.forms.service import matcher
+    if not report_id:
+        raise typer.BadParameter(msg("需要 --id", "--id is required"))
+    from biaotong.auth.actor import require_role
 
-    layout, proposals, raw = import_form(form, sheet=sheet, ws=ws, match=matcher(ws, vocab))
-    if mapping is not None:
-        apply_mapping(proposals, load_mapping(mapping), file=str(mapping))
+    ws = workspace(ctx)
+    who = actor(ctx)
+    require_role(who, "designer", "data_admin", "sysadmin")  # a department's report designer saves its forms
+    vocab = load_vocabulary(ws)
+    previous: dict[str, Any] = {}
+    if form is None:  # re-open the saved form: its workbook, and its mapping as the starting point
+        old_spec, raw = load_template(ws, report_id)
+        previous = stored_mapping(old_spec)
+        layout, proposals, raw = import_form(old_spec.get("source_form") or f"{report_id}.xlsx", sheet=sheet,
+                                             ws=ws, data=raw, match=matcher(ws, vocab))
+        department = department or old_spec.get("department", "")
+        title = title or old_spec.get("title")
+    else:
+        layout, proposals, raw = import_form(form, sheet=sheet, ws=ws, match=matcher(ws, vocab))
+    if not department:
+        raise typer.BadParameter(msg("需要 --department", "--department is required"))
+    choices = {**previous, **(load_mapping(mapping) if mapping is not None else {})}
+    if choices:
+        apply_mapping(proposals, choices, file=str(mapping) if mapping else None, layout=layout,
+                      library=_library(ws), catalog=ws.catalog)
     spec = build_spec(layout, proposals, report_id=report_id, title=title, department=department,
                       period_type=period, level=level, roster_filter=roster_filter, unmapped_as=unmapped_as)
-    rid = save_report(ws, spec, raw)
-    added = add_aliases(ws, new_aliases(proposals, vocab)) if learn else 0
+    rid = save_report(ws, spec, raw, actor=who.username)
+    version = versions(ws, rid)
+    added = add_aliases(ws, new_aliases(proposals, vocab), actor=who.username) if learn else 0
     if as_json:
-        print_json({"report": rid, "status": "draft", "aliases_added": added, "spec": spec})
+        print_json({"report": rid, "status": "draft", "version": version, "aliases_added": added, "spec": spec})
         return
-    console.print(msg(f"已保存报表 {rid}（草稿，{len(spec.get('fields', []))} 个字段），新增别名 {added} 个；"
+    console.print(msg(f"已保存报表 {rid}（草稿，第 {version} 版，{len(spec.get('fields', []))} 个字段），新增别名 {added} 个；"
                       f"下一步：biaotong report review {rid}",
-                      f"saved report {rid} (draft), {added} aliases added; next: biaotong report review {rid}"))
+                      f"saved report {rid} (draft, version {version}), {added} aliases added; "
+                      f"next: biaotong report review {rid}"))

@@ -61,9 +61,14 @@ class Usage:
     joins: set[str] = field(default_factory=set)  # parent entities joined (household)
     members: dict[str, MemberAgg] = field(default_factory=dict)  # sql_key → member aggregate
     include_deregistered: bool = False
+    # Element groups the field needs a source for: a plain reference is a group of one; a helper's reads are
+    # one group (age needs birth_date OR id_number). A group no synced source holds makes the field missing.
+    required: list[frozenset[str]] = field(default_factory=list)
     # (entity, column) → expression computed once per row in the entity's base relation (age_at_end …)
     derived: dict[tuple[str, str], exp.Expression] = field(default_factory=dict)
 
+
+_NOT_REQUIRED = frozenset({"alive", "include_deregistered"})
 
 # Plain SQL functions allowed besides the helpers: class, result type (None = the first argument's).
 FUNCTIONS: dict[type[exp.Expression], str | None] = {
@@ -103,6 +108,7 @@ class Checker(HelperCtx):
         self.usage = usage
         self.table = table or entity
         self._codes = {e.code: e for e in catalog.elements_of(entity)}
+        self._soft: set[str] | None = None  # elements a helper reads while it runs (see Usage.required)
 
     # ---- entry points -------------------------------------------------------------------------
     def condition(self, node: exp.Expression) -> exp.Expression:
@@ -130,7 +136,9 @@ class Checker(HelperCtx):
         el = self._codes.get(code)
         if el is None:
             raise self.unknown(code, self.entity, node)
-        return self._element_typed(el, self.table)
+        if self._soft is not None:
+            self._soft.add(f"{el.entity}.{el.code}")
+        return self._typed(el, self.table)
 
     def mark_include_deregistered(self) -> None:
         self.usage.include_deregistered = True
@@ -149,6 +157,7 @@ class Checker(HelperCtx):
             cond = exp.and_(population(sub, node).node, cond)
         cond = fold_true(cond)
         self.usage.elements |= sub_usage.elements
+        self.usage.required += sub_usage.required
         self.usage.derived.update(sub_usage.derived)
         self.usage.elements.add(f"{link.child}.{link.via}")
         key = cond.sql(dialect="duckdb")
@@ -202,6 +211,11 @@ class Checker(HelperCtx):
         return self.fail(node, f"{entity} 没有数据元 {code}", f"{entity} has no element {code}")
 
     def _element_typed(self, el: DataElement, table: str) -> Typed:
+        """An element the expression names itself: the field needs a source for it."""
+        self.usage.required.append(frozenset({f"{el.entity}.{el.code}"}))
+        return self._typed(el, table)
+
+    def _typed(self, el: DataElement, table: str) -> Typed:
         self.usage.elements.add(f"{el.entity}.{el.code}")
         return Typed(exp.column(el.code, table=table), el.value_type, code_list=el.code_list)
 
@@ -327,7 +341,18 @@ class Checker(HelperCtx):
             if kind == "date" and t.vtype != "date":
                 raise self.fail(raw, f"{name} 的参数应为日期型数据元", f"{name} needs a date element")
             args.append(t)
-        return HELPERS[name].fn(self, args, node)
+        if name in _NOT_REQUIRED:  # their reads are the implicit population's: undated, not missing
+            return HELPERS[name].fn(self, args, node)
+        outer, self._soft = self._soft, set()
+        try:
+            result = HELPERS[name].fn(self, args, node)
+        finally:
+            soft, self._soft = self._soft, outer
+        if soft:
+            self.usage.required.append(frozenset(soft))
+            if outer is not None:
+                outer |= soft
+        return result
 
     def _function(self, node: exp.Expression) -> Typed:
         result = FUNCTIONS[type(node)]

@@ -88,6 +88,9 @@ class FieldMeta:
     rollup: Rollup | None  # how a caller adds villages up; None: needs OrgRollup (avg, count_distinct)
     missing: bool = False  # a collected value no system holds yet: NULL until grassroots fill it in
     window: str = "point"
+    # Element groups the field needs a source for (one of each group): see check.Usage.required.
+    requires: tuple[frozenset[str], ...] = ()
+    population: str | None = None  # a source's own roster instead of the register (FieldExpr.population)
 
 
 @dataclass
@@ -121,13 +124,15 @@ class CompiledQuery:
     org_rollup: OrgRollup | None
     _plans: dict[str, _Plan] = field(repr=False)
     _schema: _Schema = field(repr=False)
+    population: str | None = None
+    source_view: str | None = None  # the relation read instead of the entity's view (a source's roster)
 
     def sql(self, dialect: str | None = None, *, pretty: bool = True) -> str:
         return render(self.tree, dialect or self.dialect, pretty=pretty)
 
     def explain(self, field_id: str, dialect: str | None = None) -> str:
         """The readable SQL behind one field: the same query, with only that field."""
-        tree = _assemble(self.entity, [self._plan(field_id)], self._schema, self.org_rollup)
+        tree = _assemble(self.entity, [self._plan(field_id)], self._schema, self.org_rollup, self.source_view)
         return render(tree, dialect or self.dialect)
 
     def drilldown(self, field_id: str, org_codes: Sequence[str]) -> exp.Select:
@@ -148,7 +153,7 @@ class CompiledQuery:
         shown = [self._schema.keys[ent], "org_code", *(["name"] if "name" in own else [])]
         shown += [e.split(".", 1)[1] for e in plan.meta.elements if e.startswith(f"{ent}.")]
         select = exp.select(*(exp.column(c, table=ent) for c in dict.fromkeys(shown)))
-        select = select.from_(_base(ent, plan.usage.derived))
+        select = select.from_(_base(ent, plan.usage.derived, self.source_view))
         select = _add_joins(select, ent, plan.usage, self._schema)
         conds: list[exp.Expression] = [
             exp.In(
@@ -183,6 +188,16 @@ def entities_of(fields: Mapping[str, FieldExpr], default: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+def queries_of(fields: Mapping[str, FieldExpr], default: str) -> list[tuple[str, str | None]]:
+    """(entity, population) of each query a report needs: one per entity over its register, and one per
+    source roster that a field counts (`population:`), in field order."""
+    found = [
+        (f.entity or default, f.population if f.kind == "aggregate" else None)
+        for f in fields.values() if f.kind in ("aggregate", "collected")
+    ]
+    return list(dict.fromkeys(found))
+
+
 def compile_fields(
     fields: Mapping[str, FieldExpr],
     entity: str,
@@ -193,8 +208,11 @@ def compile_fields(
     dialect: str = "duckdb",
     report_id: str,
     org_rollup: OrgRollup | None = None,
+    population: str | None = None,
+    source_view: str | None = None,
 ) -> CompiledQuery:
-    """Compile the aggregate and collected fields of `entity` (field.entity, else this default).
+    """Compile the aggregate and collected fields of `entity` (field.entity, else this default) that count
+    `population` (None: the register; a source name: that source's roster, read from `source_view`).
 
     Ratio/previous/change fields are not in the query: evaluate them with `derive()` on the
     (rolled-up) values. Fields of other entities are skipped: compile them with their own entity.
@@ -209,13 +227,14 @@ def compile_fields(
     )
     plans: dict[str, _Plan] = {}
     for fid, f in fields.items():
-        if (f.entity or entity) != entity:
+        if (f.entity or entity) != entity or (f.population if f.kind == "aggregate" else None) != population:
             continue
         if f.kind == "aggregate":
             plans[fid] = _compile_aggregate(fid, f, entity, catalog, period_start, period_end, report_id)
         elif f.kind == "collected":
             plans[fid] = _compile_collected(fid, f, entity, catalog, report_id)
-    tree = _assemble(entity, list(plans.values()), schema, org_rollup)
+    view = source_view or (f"{entity}__{population}" if population else None)
+    tree = _assemble(entity, list(plans.values()), schema, org_rollup, view)
     return CompiledQuery(
         entity=entity,
         report_id=report_id,
@@ -227,6 +246,8 @@ def compile_fields(
         org_rollup=org_rollup,
         _plans=plans,
         _schema=schema,
+        population=population,
+        source_view=view,
     )
 
 
@@ -289,6 +310,8 @@ def _compile_aggregate(
         value_type=vtype,
         rollup={"count": "sum", "sum": "sum", "min": "min", "max": "max"}.get(f.agg or ""),  # type: ignore[arg-type]
         window=f.window,
+        requires=tuple(dict.fromkeys(usage.required)),
+        population=f.population,
     )
     return _Plan(meta, exp.alias_(column, fid), condition, value.node if value else None, usage)
 
@@ -325,27 +348,36 @@ def _compile_collected(fid: str, f: FieldExpr, entity: str, catalog: CatalogLike
         raise Checker(catalog, entity, Window(date.min, date.min), scope, usage).unknown(
             code, entity, exp.column(code)
         )
-    null = exp.cast(exp.Null(), exp.DataType.build(_SQL_TYPES[el.value_type]))
+    # The answers the grassroots gave land in the lake as the collection source's snapshots (biaotong.tasks),
+    # so a collected field reads its element like any other; until somebody answers, no source holds it and
+    # the field is missing (blank, explained), never 0. A unit that has not answered stays blank: no COALESCE.
+    col = exp.column(code, table=entity)
+    agg = exp.Sum(this=col) if el.value_type in NUMERIC else exp.Max(this=col)
+    qualified = f"{entity}.{code}"
     meta = FieldMeta(
         field_id=fid,
         kind="collected",
         entity=entity,
-        elements=(f"{entity}.{code}",),
-        entities=(),
+        elements=(qualified,),
+        entities=(entity,),
         value_type=el.value_type,
         rollup="sum" if el.value_type in NUMERIC else None,
-        missing=True,
+        requires=(frozenset({qualified}),),
     )
-    return _Plan(meta, exp.alias_(null, fid), None, None, Usage())
+    return _Plan(meta, exp.alias_(agg, fid), None, col, Usage())
 
 
-def _base(entity: str, derived: Mapping[tuple[str, str], exp.Expression]) -> exp.Expression:
+def _base(
+    entity: str, derived: Mapping[tuple[str, str], exp.Expression], view: str | None = None
+) -> exp.Expression:
     """The entity's view, or — when fields use age/alive — the view plus those columns, computed once
-    per row instead of once per field, under the same name so every column stays `entity.code`."""
+    per row instead of once per field, under the same name so every column stays `entity.code`. With
+    `view` (a source's roster), that relation is read under the entity's name."""
     cols = [exp.alias_(node.copy(), name) for (ent, name), node in sorted(derived.items()) if ent == entity]
+    source = exp.to_table(view).as_(entity) if view else exp.to_table(entity)
     if not cols:
-        return exp.to_table(entity)
-    inner = exp.select(exp.Column(this=exp.Star(), table=exp.to_identifier(entity)), *cols).from_(entity)
+        return source
+    inner = exp.select(exp.Column(this=exp.Star(), table=exp.to_identifier(entity)), *cols).from_(source)
     return inner.subquery(entity)
 
 
@@ -369,7 +401,9 @@ def _members_cte(
     return exp.select(*cols).from_(_base(child, usage.derived)).group_by(exp.column(link.via, table=child))
 
 
-def _assemble(entity: str, plans: Sequence[_Plan], schema: _Schema, rollup: OrgRollup | None) -> exp.Select:
+def _assemble(
+    entity: str, plans: Sequence[_Plan], schema: _Schema, rollup: OrgRollup | None, view: str | None = None
+) -> exp.Select:
     usage = Usage()
     for p in plans:
         usage.joins |= p.usage.joins
@@ -383,7 +417,7 @@ def _assemble(entity: str, plans: Sequence[_Plan], schema: _Schema, rollup: OrgR
     columns = [_rename_members(p.column, renames) for p in plans]
 
     org = exp.column("org_code", table=entity)
-    select = _add_joins(exp.select().from_(_base(entity, usage.derived)), entity, usage, schema)
+    select = _add_joins(exp.select().from_(_base(entity, usage.derived, view)), entity, usage, schema)
     for link in LINKS:
         aggs = [pair for pair in members.values() if pair[1].link == link]
         if link.parent == entity and aggs:

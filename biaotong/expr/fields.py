@@ -5,6 +5,7 @@ female_60: {agg: count, entity: resident, filter: "sex = '女' and age >= 60"}
 avg_age:   {agg: avg, entity: resident, of: age}
 share:     {ratio: [female_60, total], percent: true, digits: 1}
 deaths_ytd: {agg: count, filter: "include_deregistered", window: cumulative, date: death_date}
+holders:   {agg: count, population: cl_disabled, filter: "is_set(disability_cert_no)"}  # the federation's roster
 roads_km:  {collected: road_length}
 last:      {previous: female_60}
 delta:     {change: female_60}
@@ -13,6 +14,7 @@ delta:     {change: female_60}
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any, Literal
 
@@ -20,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from biaotong.errors import ExpressionError, where
 
+_SOURCE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 Agg = Literal["count", "count_distinct", "sum", "avg", "min", "max"]
 Kind = Literal["aggregate", "ratio", "collected", "previous", "change"]
 _KINDS: tuple[tuple[str, Kind], ...] = (
@@ -42,6 +45,9 @@ class FieldExpr(BaseModel):
     filter: str | None = None  # a SQL boolean over the entity's element codes
     window: Literal["point", "cumulative"] = "point"
     date: str | None = None  # the event's date element: it must fall within the field's window
+    # Whose rows are counted: by default the entity's register (who exists, e.g. the population register);
+    # a source name counts that source's own roster instead, wherever its people are registered (口径).
+    population: str | None = None
     ratio: tuple[str, str] | None = None  # [numerator field, denominator field]
     percent: bool = False
     digits: int | None = None
@@ -59,8 +65,10 @@ class FieldExpr(BaseModel):
             )
         if self.agg in ("count_distinct", "sum", "avg", "min", "max") and not self.of:
             raise ValueError(f"agg {self.agg} needs `of` (the element to aggregate)")
-        if self.agg is None and (self.filter or self.of or self.date or self.window != "point"):
-            raise ValueError("filter / of / date / window apply to agg fields only")
+        if self.agg is None and (self.filter or self.of or self.date or self.window != "point" or self.population):
+            raise ValueError("filter / of / date / window / population apply to agg fields only")
+        if self.population is not None and not _SOURCE_NAME.match(self.population):
+            raise ValueError(f"population must name a source (lower-case identifier), got {self.population!r}")
         return self
 
     @property

@@ -64,6 +64,8 @@ def create(
 
 
 def get(conn: Connection, fid: int) -> Any:
+    if not 0 < fid < 2**63:  # an id no store could hold is simply not there
+        raise WorkflowError(f"没有编号为 {fid} 的反馈", f"no feedback {fid}", where(key=str(fid)))
     row = conn.execute(sa.select(feedback_items).where(feedback_items.c.id == fid)).first()
     if row is None:
         raise WorkflowError(f"没有编号为 {fid} 的反馈", f"no feedback {fid}", where(key=str(fid)))

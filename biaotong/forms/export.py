@@ -37,8 +37,28 @@ def write_template(
             where(key=result.spec.id),
         )
     data = fill_from_result(template, spec, result, names_at=_names_at(ws, result), org_name=org_name,
-                            fill_date=fill_date, extra_notes=notes)
+                            fill_date=fill_date, extra_notes=notes, parent_of=_parent_of(ws, result))
     Path(out).write_bytes(data)
+
+
+def _parent_of(ws: Any | None, result: Any):  # type: ignore[no-untyped-def]
+    """code -> the name of its parent unit on the period's end (the 所属乡镇 of a village card)."""
+    if ws is None:
+        return None
+    on = getattr(result.period, "end", None)
+    try:
+        tree = ws.org_tree()
+    except Exception:  # no org tree in this workspace: cards name their unit only
+        return None
+
+    def parent_of(code: str) -> str | None:
+        try:
+            chain = tree.ancestors(code, on)
+        except Exception:  # a code the tree does not know
+            return None
+        return str(chain[0].name) if chain else None
+
+    return parent_of
 
 
 def _names_at(ws: Any | None, result: Any):  # type: ignore[no-untyped-def]

@@ -2,7 +2,8 @@
 
 The template keeps its title, merged header, fonts, borders, widths, number formats and footers; data
 rows are written into its blank (or pre-listed) rows, more are inserted in the style of its first data
-row, and 填报单位 / 填报日期 are filled in.
+row, and 填报单位 / 填报日期 are filled in. A single-unit form (card) asked for several units becomes one
+sheet per unit, each naming its unit and parent in the card's own 名称 / 所属 cells.
 """
 
 from __future__ import annotations
@@ -14,14 +15,18 @@ from datetime import date
 from typing import Any
 
 from openpyxl import load_workbook
+from openpyxl.comments import Comment
 from openpyxl.utils import column_index_from_string
 
 from biaotong.forms.model import FormLayout
 from biaotong.forms.notes import fill_text
 from biaotong.forms.rows import insert_rows
 from biaotong.forms.text import compact
+from biaotong.reports.export.pages import copy_print_setup, grow_print_area
+from biaotong.reports.export.safe import set_text_cell
 
 TOTAL_LABELS = {"合计", "总计", "全区", "全县", "全市", "全乡", "全镇", "汇总", "小计合计"}
+_SHEET_BAD = str.maketrans({c: "_" for c in "[]:*?/\\"})
 
 
 @dataclass
@@ -39,6 +44,7 @@ def fill_workbook(
     *,
     cells: dict[str, Any] | None = None,
     notes: dict[str, str] | None = None,
+    comments: dict[str, str] | None = None,
 ) -> bytes:
     """A filled copy of `template`. `rows` for tables; `cells` (value cell -> value) for single-unit forms;
     `notes` by kind: org (填报单位), date (填报日期), filler, reviewer, head, phone."""
@@ -48,14 +54,73 @@ def fill_workbook(
     if layout.kind == "form" and cells is not None:
         for ref, value in cells.items():
             if value is not None:
-                ws[ref].value = value
+                set_text_cell(ws[ref], value)
     elif rows:
         shift = _write_rows(ws, layout, list(rows))
+        grow_print_area(ws, max(layout.last_template_row, layout.first_data_row), shift)  # inserted rows print
     if notes:
         _write_notes(ws, layout, notes, shift)
+    for ref, text in (comments or {}).items():  # e.g. a missing field: blank, and why (never a 0)
+        ws[ref].comment = Comment(text, "表通 biaotong")
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+@dataclass
+class Card:
+    """One unit's card: its name and its parent's (written into the 名称 / 所属 cells) and its value cells."""
+
+    name: str
+    cells: dict[str, Any]
+    parent: str | None = None
+    code: str | None = None
+
+
+def fill_cards(template: bytes, layout: FormLayout, cards: Sequence[Card], *,
+               notes: dict[str, str] | None = None, comments: dict[str, str] | None = None) -> bytes:
+    """One workbook, the card's sheet copied once per unit (named after it) where the template's sheet was;
+    other sheets (填表说明 …) stay as they are."""
+    wb = load_workbook(io.BytesIO(template))
+    src = wb[layout.sheet]
+    at = wb.sheetnames.index(layout.sheet)
+    used = set(wb.sheetnames) - {layout.sheet}
+    for i, card in enumerate(cards):
+        ws = wb.copy_worksheet(src)
+        copy_print_setup(src, ws)  # print titles, area, fit-to-page, footer: copy_worksheet drops them
+        ws.title = sheet_name(card.name, used)
+        ws.sheet_view.tabSelected = False
+        _write_card(ws, layout, card, notes or {})
+        for ref, text in (comments or {}).items():  # a field blank for want of data, on every card
+            ws[ref].comment = Comment(text, "表通 biaotong")
+        wb.move_sheet(ws, offset=at + i - wb.index(ws))
+    if cards:
+        wb.remove(src)
+        wb.active = at
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def sheet_name(name: str, used: set[str]) -> str:
+    """A unit's name as an Excel sheet name: at most 31 characters, none of []:*?/\\, unique in the book."""
+    base = (name.translate(_SHEET_BAD).strip("'") or "Sheet")[:31]
+    title, n = base, 1
+    while title in used:
+        n += 1
+        title = f"{base[: 31 - len(str(n)) - 2]}({n})"
+    used.add(title)
+    return title
+
+
+def _write_card(ws: Any, layout: FormLayout, card: Card, notes: dict[str, str]) -> None:
+    for ref, value in card.cells.items():
+        if value is not None:
+            set_text_cell(ws[ref], value)
+    values = {**notes, "org": card.name, "unit_name": card.name}
+    if card.parent:
+        values["parent"] = card.parent
+    _write_notes(ws, layout, values, 0)
 
 
 def _write_rows(ws: Any, layout: FormLayout, rows: list[FillRow]) -> int:
@@ -105,16 +170,16 @@ def _write_rows(ws: Any, layout: FormLayout, rows: list[FillRow]) -> int:
                 continue
             if row.total:
                 if i == 0:
-                    ws.cell(r, c).value = row.name or "合计"
+                    set_text_cell(ws.cell(r, c), row.name or "合计")
                 continue
             finest = i == len(label_cols) - 1
             value = row.labels.get(leaf.level or "org") or (row.name if finest or leaf.level in (None, "org") else None)
             if value is not None:
-                ws.cell(r, c).value = value
+                set_text_cell(ws.cell(r, c), value)
         for key, c in data_cols:
             value = row.values.get(key)
             if value is not None:
-                ws.cell(r, c).value = value
+                set_text_cell(ws.cell(r, c), value)  # a department's "=…" stays text, never a formula
     return extra
 
 
@@ -130,10 +195,10 @@ def _write_notes(ws: Any, layout: FormLayout, values: dict[str, str], shift: int
         if ref == label_ref:
             cell = ws[ref]
             wanted = {k: v for k, v in values.items()}
-            cell.value = fill_text(str(cell.value or ""), wanted)
+            set_text_cell(cell, fill_text(str(cell.value or ""), wanted))
             done.add(ref)
         else:
-            ws[ref].value = values[note.kind]
+            set_text_cell(ws[ref], values[note.kind])
 
 
 def _shifted(ref: str, last: int, shift: int) -> str:
@@ -172,12 +237,16 @@ def rows_from_result(result: Any, anchors: dict[str, Any],
 
 
 def cells_from_result(result: Any, anchors: dict[str, Any]) -> dict[str, Any]:
-    columns: dict[str, dict[str, Any]] = anchors.get("columns", {})
-    by_field = {a["field"]: a for a in columns.values() if "field" in a}
-    out: dict[str, Any] = {}
     items = result.items or []
     if not items and result.rows:  # a single-unit form generated as one aggregate row
         items = [{"id": k, "value": v} for k, v in result.rows[0].values.items()]
+    return cells_from_items(items, anchors)
+
+
+def cells_from_items(items: Sequence[dict[str, Any]], anchors: dict[str, Any]) -> dict[str, Any]:
+    columns: dict[str, dict[str, Any]] = anchors.get("columns", {})
+    by_field = {a["field"]: a for a in columns.values() if "field" in a}
+    out: dict[str, Any] = {}
     for it in items:
         a = by_field.get(it["id"])
         if a and a.get("cell"):
@@ -206,11 +275,37 @@ def fill_from_result(
     template: bytes, spec: dict[str, Any], result: Any, *,
     names_at: Callable[[str, str], str | None] | None = None, org_name: str | None = None,
     fill_date: date | None = None, extra_notes: dict[str, str] | None = None,
+    parent_of: Callable[[str], str | None] | None = None,
 ) -> bytes:
+    """`parent_of(code)` names a unit's parent, for the 所属乡镇 cell of a card."""
     anchors = (spec.get("template") or {}).get("anchors") or {}
     layout = FormLayout.from_json(anchors["layout"])
     notes = {"org": org_name or getattr(result, "org_name", "") or "",
              "date": (fill_date or date.today()).strftime("%Y年%m月%d日"), **(extra_notes or {})}
+    comments = missing_comments(result, anchors, layout)
+    if layout.kind == "form" and getattr(result, "cards", None):  # asked above the card's level: one per unit
+        cards = [Card(c["org_name"], cells_from_items(c["items"], anchors), code=c["org_code"],
+                      parent=parent_of(c["org_code"]) if parent_of else None) for c in result.cards]
+        return fill_cards(template, layout, cards, notes={k: v for k, v in notes.items() if k != "org"},
+                          comments=comments)
     if layout.kind == "form":
-        return fill_workbook(template, layout, cells=cells_from_result(result, anchors), notes=notes)
-    return fill_workbook(template, layout, rows_from_result(result, anchors, names_at), notes=notes)
+        code = getattr(result, "org_code", None)
+        notes.setdefault("unit_name", notes["org"])
+        if parent_of and code and "parent" not in notes and (parent := parent_of(code)):
+            notes["parent"] = parent
+        return fill_workbook(template, layout, cells=cells_from_result(result, anchors), notes=notes,
+                             comments=comments)
+    return fill_workbook(template, layout, rows_from_result(result, anchors, names_at), notes=notes,
+                         comments=comments)
+
+
+def missing_comments(result: Any, anchors: dict[str, Any], layout: FormLayout) -> dict[str, str]:
+    """A comment on the cell (forms) or the first data cell (tables) of each field left blank for want of data."""
+    missing = getattr(result, "missing", None) or {}
+    out: dict[str, str] = {}
+    for key, a in (anchors.get("columns") or {}).items():
+        why = missing.get(a.get("field"))
+        if why:
+            ref = a.get("cell") or f"{key}{layout.first_data_row}"
+            out[ref] = f"缺数，留空而非 0：{why['zh']}"
+    return out

@@ -43,6 +43,9 @@ class Grid:
             for r in range(rng.min_row, min(rng.max_row, self.max_row) + 1):
                 for c in range(rng.min_col, span.col_end + 1):
                     self._span[(r, c)] = span
+        # the width the sheet's text covers, merged ranges included (a label's width is judged against it)
+        self.used_cols = max((self.span(r, c).col_end for r, row in enumerate(self.values) if r
+                              for c, v in enumerate(row) if v not in (None, "")), default=0)
 
     def raw(self, r: int, c: int) -> object:
         if 1 <= r <= self.max_row and 1 <= c <= self.max_col:
@@ -51,6 +54,13 @@ class Grid:
 
     def span(self, r: int, c: int) -> Span:
         return self._span.get((r, c)) or Span(r, c, r, c)
+
+    def boxed(self, r: int, c: int) -> bool:
+        """The cell has a border drawn on any side (a table cell, not free text around it)."""
+        if not (1 <= r <= self.max_row and 1 <= c <= self.max_col):
+            return False
+        b = self.ws.cell(r, c).border
+        return b is not None and any(side is not None and side.style for side in (b.left, b.right, b.top, b.bottom))
 
     def is_merged(self, r: int, c: int) -> bool:
         return (r, c) in self._span

@@ -12,8 +12,22 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from biaotong.forms.abstain import abstain_ratio, review
+from biaotong.forms.compose import Composer, Composition, FormContext, consistent, reads
 from biaotong.forms.model import FormLayout, LeafColumn
 from biaotong.forms.patterns import AgeRange, find_age, find_sex, fit_siblings, strip_age, strip_sex
+from biaotong.forms.rerank import (
+    ACCEPT,
+    BASE_ACCEPT,
+    GENERIC,
+    GROUP_NOISE,
+    bigrams,
+    cover_of,
+    parent_support,
+    prefer_context,
+    prefer_topic,
+    title_support,
+)
 from biaotong.forms.similarity import add_words, normalise, similarity
 from biaotong.forms.text import compact, split_units, strip_prefix
 from biaotong.forms.units import compatible, scale, term_unit
@@ -21,14 +35,10 @@ from biaotong.forms.vocab import Term, Vocabulary
 
 ProposalKind = Literal["indicator", "element", "expression", "collected", "unmapped", "label", "index"]
 
-ACCEPT = 0.72  # a direct match at least this good is proposed as is
-BASE_ACCEPT = 0.66  # a base indicator this good may take an age/sex filter
 ROSTER_ACCEPT = 0.70
 _SEX_WORDS = re.compile(r"其中|性别|女性|男性|妇女|女|男")
 _PLAIN = {"", "人数", "人口", "人口数", "人", "老人", "老年人", "老年人数", "老年人口", "数", "人员", "人员数",
           "中人数", "其中"}
-_GENERIC = {"人数", "户数", "数", "数量", "金额", "人", "户", "合计", "小计", "总数", "总计", "人次", "个数", "次数"}
-_GROUP_NOISE = re.compile(r"^按.{1,8}(?:划分|分组|分类|分)$|^其中$|^(?:基本)?情况$|^分类$|^类别$|^性别$|^年龄(?:段|构成)?$")
 # a cause or scope in the header that a term lacks makes it a different number (因灾死亡 ≠ 死亡)
 _SCOPE = ("因灾", "因旱", "受灾", "灾后", "倒塌", "损坏", "受损", "受淹", "紧急", "转移安置")
 _TITLE_NOISE = re.compile(
@@ -64,6 +74,8 @@ class Proposal:
     reason: str = ""
     level: str | None = None
     cell: str | None = None
+    filter: str | None = None  # a composition: what narrows `target` (the base indicator), for the spec
+    sql: str | None = None  # what the proposal would run (filled by biaotong.forms.service.explain)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -92,6 +104,10 @@ class _Prepared:
         return tuple(v.text for v in self.variants)
 
     @property
+    def texts_normalised(self) -> tuple[str, ...]:
+        return tuple(v.text for v in self.variants)
+
+    @property
     def plain(self) -> tuple[str, ...]:
         """Names that carry no age or sex of their own."""
         return tuple(v.text for v in self.variants if v.age is None and v.sex is None)
@@ -114,6 +130,7 @@ class Matcher:
         add_words([*vocab.words(), "周岁", "以上", "以下", "户数", "人数", "签约数"])
         self._indicators = [self._prepare(t) for t in vocab.indicators]
         self._elements = [self._prepare(t) for t in vocab.elements]
+        self.composer = Composer(self)
 
     @staticmethod
     def _prepare(term: Term) -> _Prepared:
@@ -134,6 +151,7 @@ class Matcher:
         ages = fit_siblings([find_age(leaf.name) for leaf in data])
         age_of = {leaf.key: a for leaf, a in zip(data, ages, strict=True)}
         entity = self._roster_entity(layout) if layout.kind == "roster" else None
+        ctx = FormContext.of(layout.title, [n.text for n in layout.notes if n.kind in ("remark", "other")])
         out: list[Proposal] = []
         for leaf in layout.leaves:
             if leaf.role in ("label", "index"):
@@ -141,11 +159,34 @@ class Matcher:
                 continue
             unit = leaf.unit or _default_unit(leaf, layout.default_units)
             if entity is not None:
-                out.append(self._match_roster(leaf, entity))
+                out.append(review(self._match_roster(leaf, entity), leaf, layout.kind, self.vocab))
             else:
-                out.append(self._match_aggregate(leaf, unit, topic, age_of.get(leaf.key)))
+                prop = self._match_aggregate(leaf, unit, topic, age_of.get(leaf.key), ctx)
+                # abstain before later columns may take this one as their population
+                out.append(review(prop, leaf, layout.kind, self.vocab))
+                ctx.done.append((leaf, out[-1]))
+        if entity is None:
+            self._rates(layout, out, ctx)
         if self.reranker is not None:
             out = self.reranker.rerank(layout, out)
+        return self._abstain_last(layout, out)
+
+    def _abstain_last(self, layout: FormLayout, out: list[Proposal]) -> list[Proposal]:
+        """The same checks on the final ranking (a re-ranker may have changed it), and a rate whose numerator
+        or denominator column abstained abstains too (it would divide nothing)."""
+        leaves = {leaf.key: leaf for leaf in layout.leaves}
+        by_column = {p.column: p for p in out if not p.cell}
+        for prop in out:
+            leaf = leaves.get(prop.key)
+            if leaf is None:
+                continue
+            review(prop, leaf, layout.kind, self.vocab)
+            parts = (prop.expression or {}).get("ratio") if prop.kind == "expression" else None
+            for part in parts or []:
+                ref = by_column.get(part[1:]) if isinstance(part, str) and part.startswith("@") else None
+                if ref is not None and ref.kind not in ("indicator", "element", "expression"):
+                    abstain_ratio(prop, ref.column, self.vocab)
+                    break
         return out
 
     # --- rosters: columns are data elements of one entity ---
@@ -177,6 +218,10 @@ class Matcher:
             if p.term.entity != entity:
                 continue
             s = max(w * similarity(qq, t) for qq, w in queries for t in p.texts)
+            if len(q) >= 3 and max(cover_of(q, normalise(t)) for t in p.texts) < 0.5:
+                s *= 0.7  # 就读学校 is not 在校生状况: the column's own words are not in the element's name
+            elif s < 1.0 and len(q) >= 3 and not any(q[-2:] in normalise(t) for t in p.texts):
+                s *= 0.85  # the head noun comes last in Chinese: 就读学校 is a school, 就读学段 a level
             scored.append(Candidate("element", p.term.id, p.term.name, s, None, "目录数据元"))
         scored.sort(key=lambda c: -c.score)
         prop = _base(leaf, leaf.unit)
@@ -207,7 +252,7 @@ class Matcher:
     def _query(self, leaf: LeafColumn, unit: str | None, topic: str, age: AgeRange | None) -> _Query:
         name = compact(leaf.name)
         parents = [compact(strip_prefix(split_units(p)[0])) for p in leaf.path[:-1]]
-        parents = [p for p in parents if p and not _GROUP_NOISE.match(p)]
+        parents = [p for p in parents if p and not GROUP_NOISE.match(p)]
         sex = find_sex(name)
         core = strip_age(name, age) if age else name
         if sex:
@@ -238,14 +283,17 @@ class Matcher:
             add(base, _join(topic, core) if core else topic, 0.9)
         if not parents and not core and not topic:
             base = []
-        own = "" if name in _GENERIC else normalise(name)
+        own = "" if name in GENERIC else normalise(name)
         return _Query(texts, base, age, sex, unit, own)
 
     def _score(self, p: _Prepared, texts: list[tuple[str, float]], unit: str | None,
                names: tuple[str, ...] | None = None, own: str = "") -> float:
+        if names is None and texts and texts[0][0] in p.texts_normalised:
+            names = p.texts_normalised  # the column says the term's own name, age or sex included
         names = p.plain if names is None else names
         s = max((w * similarity(q, t) for q, w in texts for t in names), default=0.0)
-        if own and max((_cover(own, t) for t in names), default=0.0) < 0.5:
+        if (own and max((cover_of(own, t) for t in names), default=0.0) < 0.5) or (
+                len(own) >= 3 and max((bigrams(own, t) for t in names), default=0.0) < 0.34):
             s *= 0.6  # the match came from the context alone: the column's own words are not in the term
         if texts and any(w in texts[0][0] and not any(w in t for t in names) for w in _SCOPE):
             s *= 0.8
@@ -268,6 +316,22 @@ class Matcher:
                 best = (s, p)
         return best
 
+    def best_count(self, text: str, unit: str | None, entity: str,
+                   avoid: tuple[str, ...] = ()) -> tuple[float, Term] | None:
+        """The count indicator of `entity` a parent header names (低保人数, 暂住人口, 户数), for a composition."""
+        best: tuple[float, Term] | None = None
+        texts = [(normalise(text), 1.0)]
+        for p in self._indicators:
+            expr = p.term.expression or {}
+            if expr.get("agg") not in ("count", "count_distinct") or expr.get("date") or expr.get("entity") != entity:
+                continue
+            if reads(expr, avoid):
+                continue
+            sc = self._score(p, texts, unit)
+            if best is None or sc > best[0]:
+                best = (sc, p.term)
+        return best
+
     def _filtered_score(self, p: _Prepared, q: _Query, unit: str | None, plain_ctx: bool) -> float:
         """A column with an age/sex (60周岁以上, 其中：女) against a term naming the same age/sex."""
         best = 0.0
@@ -288,7 +352,8 @@ class Matcher:
         ok = compatible(unit, p.unit)
         return best * 0.7 if ok is False else best
 
-    def _match_aggregate(self, leaf: LeafColumn, unit: str | None, topic: str, age: AgeRange | None) -> Proposal:
+    def _match_aggregate(self, leaf: LeafColumn, unit: str | None, topic: str, age: AgeRange | None,
+                         ctx: FormContext | None = None) -> Proposal:
         q = self._query(leaf, unit, topic, age)
         pool = self._indicators + [p for p in self._elements if p.term.entity == "village"]
         filtered = bool(q.age or q.sex)
@@ -302,8 +367,16 @@ class Matcher:
             s = self._filtered_score(p, q, unit, plain_ctx) if filtered else self._score(p, q.texts, unit, own=q.name)
             direct.append((s, p))
         direct.sort(key=lambda x: -x[0])
+        direct = prefer_topic(direct, topic)
+        direct = parent_support(direct, leaf, q)
+        direct = title_support(direct, leaf, q, topic)
+        direct = prefer_context(direct, leaf, topic)
         prop = _base(leaf, unit)
         cands = [self._candidate(p, s, unit) for s, p in direct[:5]]
+        comp = self.composer.compose(leaf, unit, ctx, q.age, q.sex) if ctx is not None else None
+        if comp is not None and not self._direct_says(direct, comp):
+            self._composed(prop, comp, cands)
+            return prop
         if direct and direct[0][0] >= ACCEPT:
             s, p = direct[0]
             self._accept(prop, p, s, unit, leaf)
@@ -321,6 +394,61 @@ class Matcher:
         prop.confidence = direct[0][0] if direct else 0.0
         prop.candidates = cands[:3]
         return prop
+
+    def _direct_says(self, direct: list[tuple[float, _Prepared]], comp: Composition) -> bool:
+        """A library indicator good enough and saying the same as the composition is proposed instead."""
+        if not direct or direct[0][0] < ACCEPT:
+            return False
+        if comp.base_kind == "entity" or (comp.base_kind == "context" and not comp.part and direct[0][0] >= 0.9):
+            return True  # a column naming its own population (退役军人数) keeps the library's wording of it
+        p = direct[0][1]
+        if comp.base_kind == "own":  # 外出务工人员中女性: only an indicator naming the sex/age too says it
+            return all(any(getattr(v, f) is not None for v in p.variants) for f in ("age", "sex")
+                       if (f == "age" and comp.age) or (f == "sex" and "sex" in comp.elements))
+        if comp.path_text != comp.core and direct[0][0] >= 0.85 and max(
+                cover_of(normalise(comp.path_text), normalise(t)) for t in p.term.texts) >= 0.8:
+            return True  # the indicator's name says the parent and the column together (在校生 > 小学: 小学在校生数)
+        expr = p.term.expression or {}
+        base_filter = None
+        if comp.base_id:
+            bt = self.vocab.term(comp.base_id)
+            base_filter = (bt.expression or {}).get("filter") if bt else None
+        if expr.get("entity", p.term.entity) != comp.expression.get("entity"):
+            return False
+        age = next((v.age for v in p.variants if v.age is not None), None)
+        return consistent(expr.get("filter"), age, comp, base_filter)
+
+    def _composed(self, prop: Proposal, comp: Composition, cands: list[Candidate]) -> None:
+        prop.kind, prop.target, prop.expression = "expression", comp.base_id, comp.expression
+        prop.filter = " and ".join(comp.fragments) if comp.base_id else None
+        prop.confidence = comp.score
+        prop.reason = comp.reason
+        prop.candidates = cands[:3]
+
+    def _rates(self, layout: FormLayout, out: list[Proposal], ctx: FormContext) -> None:
+        """A rate column becomes the ratio of two of the form's own columns when the notes or the stem say which."""
+        props = {p.key: p for p in out}
+        for leaf in layout.data_columns:
+            found = self.composer.ratio(leaf, ctx, props, layout.leaves)
+            if found is None:
+                continue
+            num, den, why = found
+            prop = props[leaf.key]
+            if self._same_ratio(prop, props[num], props[den]):
+                continue
+            runner = Candidate(prop.kind, prop.target or "", prop.reason, prop.confidence) if prop.target else None
+            prop.kind, prop.target, prop.scale = "expression", None, 1.0
+            prop.expression = {"ratio": [f"@{num}", f"@{den}"], "percent": True, "digits": 2}
+            prop.confidence = 0.85
+            prop.reason = f"比率：{why}"
+            if runner is not None:
+                prop.candidates = [runner, *[c for c in prop.candidates if c.id != runner.id]][:3]
+
+    def _same_ratio(self, prop: Proposal, num: Proposal, den: Proposal) -> bool:
+        """A library rate whose two parts are what the form's own columns propose: keep its name."""
+        term = self.vocab.term(prop.target) if prop.kind == "indicator" and prop.target else None
+        ratio = (term.expression or {}).get("ratio") if term else None
+        return bool(ratio) and [num.target, den.target] == list(ratio)  # type: ignore[arg-type]
 
     def _synthesise(
         self, q: _Query, base: tuple[float, _Prepared] | None
@@ -384,11 +512,6 @@ def _base(leaf: LeafColumn, unit: str | None) -> Proposal:
     return Proposal(leaf.key, leaf.column, leaf.title, leaf.name, unit, "unmapped", level=leaf.level, cell=leaf.cell)
 
 
-def _cover(own: str, text: str) -> float:
-    """Share of the column's own characters found in a term's name."""
-    return sum(ch in text for ch in own) / len(own) if own else 1.0
-
-
 def _age_only(filter_: str | None) -> bool:
     """No filter, or one on age alone (the base population is everyone, or an age group of everyone)."""
     return not filter_ or bool(re.fullmatch(r"(?:\s|age|and|or|[<>=()\d])+", filter_))
@@ -406,9 +529,9 @@ def _join(context: str, name: str) -> str:
     """'低保' + '户数' = '低保户数'; '集中供养人数' + '人数' = '集中供养人数'."""
     if not name:
         return context
-    if name in _GENERIC and context.endswith(name):
+    if name in GENERIC and context.endswith(name):
         return context
-    if name in _GENERIC and context.endswith(("人", "户")) and name.startswith(("人", "户")):
+    if name in GENERIC and context.endswith(("人", "户")) and name.startswith(("人", "户")):
         return context + name[1:] if len(name) > 1 else context
     return context + name
 
@@ -428,7 +551,13 @@ def _default_unit(leaf: LeafColumn, units: list[str]) -> str | None:
         return None
     money = bool(re.search(r"金|资金|支出|补助|补贴|标准|收入|费|款|元|损失|产值|投资", leaf.name)) and not re.search(
         r"(?:人数|户数|人次|个数|数量|人|户)$", leaf.name)
-    for u in units:
-        if (u in ("元", "万元", "亿元", "千元")) == money:
+    fits = [u for u in units if (u in ("元", "万元", "亿元", "千元")) == money]
+    if len(fits) <= 1:
+        return fits[0] if fits else None
+    # 单位：户、人、元 — which count unit is this column's? its own words say (户数 → 户), else leave it open
+    for u in fits:
+        if leaf.name.endswith((u, u + "数")) or (u == "人" and leaf.name.endswith(("人口", "人员"))):
             return u
     return None
+
+

@@ -25,7 +25,9 @@ class HeaderNode:
 
         return {
             "text": self.text,
-            "cells": f"{get_column_letter(self.col)}{self.row}:{get_column_letter(self.col_end)}{self.row_end}",
+            # A single-unit form's header nodes stand for labels, not cells (coordinates 0).
+            "cells": f"{get_column_letter(self.col)}{self.row}:{get_column_letter(self.col_end)}{self.row_end}"
+            if self.col else None,
             "children": [c.to_json() for c in self.children],
         }
 
@@ -60,7 +62,7 @@ class LeafColumn:
 class Note:
     """A line around the table: 填报单位、填报人、审核人、填报日期、单位负责人, a unit line, or a remark."""
 
-    kind: str  # org | filler | reviewer | date | head | phone | unit | remark | other
+    kind: str  # org | filler | reviewer | date | head | phone | unit | remark | reference | block | unit_name | parent
     text: str
     cell: str  # the cell holding the label
     value_cell: str | None = None  # where a value is written (may be the same cell: text is rewritten)
@@ -87,6 +89,7 @@ class FormLayout:
     default_units: list[str] = field(default_factory=list)
     template_labels: dict[int, str] = field(default_factory=dict)  # row -> org/total label already there
     code_row: int | None = None  # a 甲/乙/1/2/3 column-number row under the header
+    reference_date: str | None = None  # ISO date the form's numbers refer to (统计时点 / 截至 / 报告期)
 
     @property
     def label_columns(self) -> list[LeafColumn]:
@@ -113,6 +116,7 @@ class FormLayout:
             "first_data_row": self.first_data_row,
             "last_template_row": self.last_template_row,
             "code_row": self.code_row,
+            "reference_date": self.reference_date,
             "columns": f"{_letter(self.min_col)}:{_letter(self.max_col)}",
             "default_units": self.default_units,
             "header": [n.to_json() for n in self.header],
@@ -146,6 +150,7 @@ class FormLayout:
             default_units=list(data.get("default_units", [])),
             template_labels={int(k): v for k, v in data.get("template_labels", {}).items()},
             code_row=data.get("code_row"),
+            reference_date=data.get("reference_date"),
         )
 
 

@@ -1,7 +1,9 @@
-"""Lines around a table: 填报单位、填报人、审核人、填报日期、单位负责人, unit lines and remarks."""
+"""Lines around a table: 填报单位、填报人、审核人、填报日期、单位负责人, unit lines, remarks, the 表号 block and
+the 统计时点 / 截至 date the numbers refer to."""
 
 from __future__ import annotations
 
+import calendar
 import re
 
 from openpyxl.utils import get_column_letter
@@ -17,12 +19,25 @@ NOTE_KEYS: dict[str, tuple[str, ...]] = {
     "reviewer": ("审核人", "复核人", "审核"),
     "date": ("填报日期", "填表日期", "报送日期", "统计日期", "制表日期", "报出日期"),
     "phone": ("联系电话", "电话"),
+    # a card's own line, “村（社区）名称：____  所属乡镇：____” in one cell (separate cells: head.identity_kind)
+    "unit_name": ("村（社区）名称", "乡镇（街道）名称", "村名称", "社区名称", "村名"),
+    "parent": ("所属乡镇", "所属街道", "所属县", "所属区县"),
 }
 _KEY_ALT = "|".join(sorted((k for ks in NOTE_KEYS.values() for k in ks), key=len, reverse=True))
 KEY_RE = re.compile(rf"({_KEY_ALT})\s*(?:[（(][^）)]{{0,6}}[)）])?\s*[:：]")
 _KIND = {k: kind for kind, ks in NOTE_KEYS.items() for k in ks}
-_REMARK = re.compile(r"^\s*(?:注|说明|备注|填表说明|填报说明)\s*[0-9一二三四五六七八九十]*\s*[:：、.]")
+_REMARK = re.compile(r"^\s*(?:(?:注|说明|备注|填表说明|填报说明|指标解释|附注)\s*[0-9一二三四五六七八九十]*\s*[:：、.]"
+                     r"|(?:注|说明|填表说明|填报说明|指标解释|附注)\s*$)")  # a bare 备注 is a column header
 _DATE_ONLY = re.compile(r"^[\s\d_]*年[\s\d_]*月(?:[\s\d_]*日)?[\s_]*$")
+# the 表号 / 制定机关 / 批准文号 / 有效期至 block of a statistical form (one cell per line, or one merged cell)
+BLOCK_RE = re.compile(r"^\s*(?:表\s*号|制定机关|制表机关|批准机关|批准文号|备案机关|备案文号|统计调查项目|有效期至|有效期|文\s*号)"
+                      r"\s*[:：]")
+_REF_KEY = re.compile(r"(?:统计时点|统计截止(?:日期|时间)?|数据截止(?:日期|时间)?|截止(?:日期|时间)?|截至(?:日期|时间)?|报告期"
+                      r"|数据日期|数据时点|统计日期)\s*[:：]?\s*")
+_YMD = re.compile(r"(\d{4})\s*(?:年|[-./])\s*(\d{1,2})\s*(?:月|[-./])?\s*(?:(\d{1,2})\s*日?)?")
+_QUARTER = re.compile(r"(\d{4})\s*年\s*第?\s*([一二三四1-4])\s*季度?")
+# a numbered continuation of a note block: “2、年龄按周岁计算。”
+_NUMBERED = re.compile(r"^\s*(?:[（(]?[0-9一二三四五六七八九十]{1,2}[)）]?\s*[、.．)）]|[①-⑩])\s*\S")
 
 
 def note_kinds(text: str) -> list[tuple[str, re.Match[str]]]:
@@ -30,7 +45,46 @@ def note_kinds(text: str) -> list[tuple[str, re.Match[str]]]:
 
 
 def is_note_text(text: str) -> bool:
-    return bool(KEY_RE.search(text) or _REMARK.match(text) or unit_line(text) or _DATE_ONLY.match(text))
+    return bool(KEY_RE.search(text) or _REMARK.match(text) or unit_line(text) or _DATE_ONLY.match(text)
+                or is_block_text(text) or reference_date(text))
+
+
+def is_bare_date(text: str) -> bool:
+    """'2025年6月' with no key: a date line alone, a period column title in a header row."""
+    return bool(re.fullmatch(r"\s*\d{4}\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?|\s*第?[一二三四1-4]季度)?\s*", text))
+
+
+def is_block_text(text: str) -> bool:
+    """A line (or every line of a merged cell) of the 表号 / 制定机关 / 有效期至 block."""
+    return any(BLOCK_RE.match(line) for line in str(text).splitlines() or [text]) or bool(BLOCK_RE.match(text))
+
+
+def is_numbered(text: str) -> bool:
+    return bool(_NUMBERED.match(text))
+
+
+def reference_date(text: str) -> str | None:
+    """'统计时点：2025年6月30日' / '截至2025-06-30' / '报告期：2025年6月' -> ISO date (a month or quarter -> its
+    last day); None when the text names no reference date."""
+    for key in _REF_KEY.finditer(text):
+        rest = text[key.end(): key.end() + 24]
+        q = _QUARTER.match(rest)
+        if q:
+            y, n = int(q.group(1)), "一二三四1234".index(q.group(2)) % 4 + 1
+            return _iso(y, n * 3, None)
+        m = _YMD.match(rest)
+        if m:
+            return _iso(int(m.group(1)), int(m.group(2)), int(m.group(3)) if m.group(3) else None)
+    return None
+
+
+def _iso(y: int, m: int, d: int | None) -> str | None:
+    if not (1 <= m <= 12 and 1900 < y < 2200):
+        return None
+    last = calendar.monthrange(y, m)[1]
+    if d is not None and not 1 <= d <= last:
+        return None
+    return f"{y:04d}-{m:02d}-{d or last:02d}"
 
 
 def is_note_row(grid: Grid, r: int) -> bool:
@@ -46,12 +100,18 @@ def has_note(grid: Grid, r: int) -> bool:
 def row_notes(grid: Grid, r: int, position: str) -> list[Note]:
     notes: list[Note] = []
     for span, text in grid.row_spans(r):
+        if span.row != r:
+            continue  # a merged note continuing from the row above was read there
         cell = f"{get_column_letter(span.col)}{span.row}"
         found = note_kinds(text)
         if unit_line(text):
             notes.append(Note("unit", text, cell, None, position))  # type: ignore[arg-type]
+        if reference_date(text):
+            notes.append(Note("reference", text, cell, None, position))  # type: ignore[arg-type]
+        if is_block_text(text):
+            notes.append(Note("block", text, cell, None, position))  # type: ignore[arg-type]
         if not found:
-            if _REMARK.match(text):
+            if _REMARK.match(text) or (position == "below" and is_numbered(text)):
                 notes.append(Note("remark", text, cell, None, position))  # type: ignore[arg-type]
             continue
         for kind, m in found:

@@ -19,6 +19,7 @@ _UNDER = re.compile(rf"(?:不满|未满|低于){_N}\s*{_AGE}")
 _OVER = re.compile(rf"(?:满|年满){_N}\s*{_AGE}")
 _SEX = {"女": "女", "女性": "女", "妇女": "女", "男": "男", "男性": "男"}
 _SEX_PREFIX = re.compile(r"^(女性|男性)")
+_SEX_SUFFIX = re.compile(r"(?<=\S\S)中的?(女性|男性|妇女)(?:人数|数)?$")  # 外出务工人员中女性
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,10 @@ class AgeRange:
         """Equal, allowing 16-60岁 (inclusive as written) to meet 16..59 (half-open beside 60-80岁)."""
         if other is None or (self.lo or 0) != (other.lo or 0) or (self.hi is None) != (other.hi is None):
             return False
-        return self.hi is None or other.hi is None or abs(self.hi - other.hi) <= 1
+        if self.hi is None or other.hi is None or self.hi == other.hi:
+            return True
+        # only a range written a-b is ambiguous about its end; “16岁以下” is exact and ≠ 0-14岁
+        return self.lo is not None and other.lo is not None and abs(self.hi - other.hi) <= 1
 
 
 def find_age(text: str) -> AgeRange | None:
@@ -90,9 +94,9 @@ def find_sex(text: str) -> str | None:
     t = re.sub(r"(?:人数|数|人口|人)$", "", re.sub(r"^(?:其中|性别)[:：]?", "", text))
     if t in _SEX:
         return _SEX[t]
-    m = _SEX_PREFIX.match(text)
+    m = _SEX_PREFIX.match(text) or _SEX_SUFFIX.search(text)
     return _SEX[m.group(1)] if m else None
 
 
 def strip_sex(text: str) -> str:
-    return _SEX_PREFIX.sub("", text)
+    return _SEX_SUFFIX.sub("", _SEX_PREFIX.sub("", text))

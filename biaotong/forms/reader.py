@@ -10,6 +10,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from biaotong.errors import FormError, where
+from biaotong.limits import check_workbook
 
 OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_SIGNATURE = b"PK\x03\x04"
@@ -51,6 +52,7 @@ def check_signature(data: bytes, file: str) -> None:
 
 def open_workbook(data: bytes, file: str) -> Workbook:
     check_signature(data, file)
+    check_workbook(data, file, FormError)  # zip parts and the sheets' real extent, before openpyxl pays for them
     try:
         return load_workbook(io.BytesIO(data), rich_text=False)
     except (zipfile.BadZipFile, KeyError, OSError, EOFError) as exc:

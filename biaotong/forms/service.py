@@ -44,3 +44,43 @@ def import_json(layout: FormLayout, proposals: list[Proposal]) -> dict[str, Any]
             "unmapped": len(unmapped),
         },
     }
+
+
+def explain(proposals: list[Proposal], *, catalog: Any | None = None, library: Any | None = None) -> None:
+    """Fill each proposal's `sql`: the query that would compute it (one field alone), for designers to check."""
+    from datetime import date
+
+    from biaotong.expr import compile_fields, load_fields
+
+    if catalog is None:
+        from biaotong.catalog import load_catalog
+
+        catalog = load_catalog()
+    if library is None:
+        from biaotong.reports.library import builtin_library
+
+        library = builtin_library()
+    by_key = {p.key: p for p in proposals}
+    today = date.today()
+    start = today.replace(day=1)
+    for p in proposals:
+        expr: dict[str, Any] | None = None
+        if p.kind == "indicator" and p.target and p.target in library:
+            expr = dict(library.get(p.target).expr)
+        elif p.kind in ("expression", "element") and p.expression:
+            expr = dict(p.expression)
+        if not expr:
+            continue
+        if "ratio" in expr:
+            parts = [f"列 {r[1:]}（{by_key[r[1:]].title}）" if isinstance(r, str) and r.startswith("@") and r[1:] in by_key
+                     else str(r) for r in expr["ratio"]]
+            p.sql = f"{parts[0]} / {parts[1]}" + (" × 100" if expr.get("percent") else "")
+            continue
+        if "agg" not in expr:
+            continue
+        try:
+            fields = load_fields({"f": expr}, report_id="preview")
+            q = compile_fields(fields, expr.get("entity", "resident"), catalog, start, today, report_id="preview")
+            p.sql = q.explain("f")
+        except Exception as exc:  # shown, not raised: the designer fixes it in the mapping
+            p.sql = f"-- {exc}"

@@ -51,6 +51,11 @@ def _from_proposal(pr: dict[str, Any]) -> Any:
     kind, target = pr.get("kind"), pr.get("target")
     if kind in ("label", "index"):
         return kind
+    if kind == "expression" and target and pr.get("filter"):
+        return {"indicator": target, "filter": pr["filter"]}
+    if kind == "expression" and isinstance(pr.get("expression"), dict) and "ratio" in pr["expression"]:
+        return {"ratio": pr["expression"]["ratio"], "percent": pr["expression"].get("percent", True),
+                "digits": pr["expression"].get("digits")}
     if kind == "expression" or (kind == "element" and pr.get("expression")):
         return {"expression": pr.get("expression")}
     if kind == "collected" and pr.get("expression"):
@@ -60,42 +65,27 @@ def _from_proposal(pr: dict[str, Any]) -> Any:
     return "unmapped"
 
 
-def apply_mapping(proposals: list[Proposal], mapping: dict[str, Any], *, file: str | None = None) -> None:
-    """Overwrite proposals by the user's choices; unknown column keys are an error naming them."""
-    keys = {p.key: p for p in proposals}
-    unknown = sorted(set(mapping) - set(keys))
-    if unknown:
-        raise FormError(
-            f"映射中的列不存在：{'、'.join(unknown)}（表中的列：{'、'.join(keys)}）",
-            f"the mapping names columns the form does not have: {', '.join(unknown)}",
-            where(file=file, column=unknown[0]),
-        )
-    for key, choice in mapping.items():
-        p = keys[key]
-        p.confidence = 1.0
-        p.reason = "人工确认"
-        if isinstance(choice, dict):
-            expr = choice.get("expression")
-            if not isinstance(expr, dict):
-                raise FormError("映射项需要 expression", "a mapping entry needs an expression", where(file=file, column=key))
-            p.kind, p.target, p.expression = "expression", choice.get("indicator"), expr
-        elif choice in ("label", "index", "unmapped"):
-            p.kind, p.target, p.expression = choice, None, None
-        elif choice == "skip":
-            p.kind, p.target, p.expression = "unmapped", "skip", None
-        elif isinstance(choice, str) and choice.startswith("collected:"):
-            code = choice.split(":", 1)[1]
-            entity = code.split(".")[0] if "." in code else "village"
-            p.kind, p.target, p.expression = "collected", code, {"collected": code.split(".")[-1], "entity": entity}
-        elif isinstance(choice, str) and "." in choice:
-            entity, code = choice.split(".", 1)
-            p.kind, p.target = "element", choice
-            p.expression = {"agg": "sum", "entity": entity, "of": code} if entity == "village" else None
-        elif isinstance(choice, str):
-            p.kind, p.target, p.expression = "indicator", choice, None
-        else:
-            raise FormError(f"无法理解的映射：{choice!r}", f"cannot understand mapping {choice!r}",
-                            where(file=file, column=key))
+def apply_mapping(proposals: list[Proposal], mapping: dict[str, Any], *, file: str | None = None,
+                  layout: FormLayout | None = None, library: Any | None = None, catalog: Any | None = None) -> None:
+    """Overwrite proposals by the user's choices (biaotong.forms.mapping), every choice checked first: a bad one
+    names the sheet, the header cells and the column, and no proposal is changed."""
+    from biaotong.forms.mapping import MappingChecker, apply_choices
+
+    if library is None:
+        from biaotong.reports.library import builtin_library
+
+        library = builtin_library()
+    if catalog is None:
+        from biaotong.catalog import load_catalog
+
+        catalog = load_catalog()
+    if layout is None:  # a bare list of proposals (tests): a layout of their keys only
+        from biaotong.forms.model import LeafColumn
+
+        layout = FormLayout(file or "", "Sheet1", "aggregate", None, [], [], 1, 1, 1, 1, [],
+                            [LeafColumn(p.key, p.column, [p.title], p.name, cell=p.cell) for p in proposals])
+    choices = MappingChecker(layout, library, catalog, file=file).check_all(mapping)
+    apply_choices(proposals, choices)
 
 
 def unmapped(proposals: list[Proposal]) -> list[Proposal]:
@@ -178,6 +168,8 @@ def _fields(layout: FormLayout, proposals: list[Proposal], anchors: dict[str, An
         field: dict[str, Any] = {"id": fid, "label": leaf.name or p.title}
         if p.kind in ("indicator", "collected") and p.target and not p.expression:
             field["indicator"] = p.target
+        elif p.kind == "expression" and p.target and p.filter:
+            field["indicator"], field["filter"] = p.target, p.filter  # reads as “an indicator, narrowed”
         else:
             field["expression"] = p.expression
         if p.unit:
@@ -186,6 +178,22 @@ def _fields(layout: FormLayout, proposals: list[Proposal], anchors: dict[str, An
             field["group"] = list(leaf.path[:-1])
         fields.append(field)
         anchors["columns"][p.key] = {"field": fid, "column": p.column, "cell": p.cell, "scale": p.scale}
+    # a rate of two of the form's columns names their fields ("@D" → the field filling column D)
+    field_of = {key: a["field"] for key, a in anchors["columns"].items() if "field" in a}
+    for f in fields:
+        expr = f.get("expression")
+        if isinstance(expr, dict) and "ratio" in expr:
+            refs = []
+            for ref in expr["ratio"]:
+                if isinstance(ref, str) and ref.startswith("@"):
+                    if ref[1:] not in field_of:
+                        raise FormError(f"比率引用的列 {ref[1:]} 没有对应字段（未映射或已跳过）",
+                                        f"the ratio names column {ref[1:]}, which has no field (unmapped or skipped)",
+                                        where(file=layout.file, column=ref[1:], field=f["id"]))
+                    refs.append(field_of[ref[1:]])
+                else:
+                    refs.append(ref)
+            f["expression"] = {k: v for k, v in {**expr, "ratio": refs}.items() if v is not None}
     return fields
 
 
@@ -212,4 +220,37 @@ def _roster(layout: FormLayout, proposals: list[Proposal], roster_filter: str | 
     out: dict[str, Any] = {"entity": entity, "columns": columns, "labels": labels}
     if roster_filter:
         out["filter"] = roster_filter
+    return out
+
+
+def stored_mapping(spec: dict[str, Any]) -> dict[str, Any]:
+    """The mapping a saved form-backed report was built with (column → choice), to re-open and change it."""
+    anchors = (spec.get("template") or {}).get("anchors") or {}
+    columns: dict[str, Any] = anchors.get("columns") or {}
+    layout = anchors.get("layout") or {}
+    out: dict[str, Any] = {}
+    if spec.get("layout") == "roster":
+        entity = (spec.get("roster") or {}).get("entity", "resident")
+        for key, a in columns.items():
+            out[key] = a["role"] if "role" in a else f"{entity}.{a['element']}"
+    else:
+        fields = {f["id"]: f for f in spec.get("fields") or []}
+        column_of = {a["field"]: key for key, a in columns.items() if "field" in a}
+        for key, a in columns.items():
+            if "role" in a:
+                out[key] = a["role"]
+                continue
+            f = fields.get(a.get("field", ""))
+            if f is None:
+                continue
+            if f.get("indicator"):
+                out[key] = {"indicator": f["indicator"], "filter": f["filter"]} if f.get("filter") else f["indicator"]
+            elif "ratio" in (f.get("expression") or {}):
+                e = f["expression"]
+                out[key] = {"ratio": [f"@{column_of[r]}" if r in column_of else r for r in e["ratio"]],
+                            "percent": e.get("percent", False), "digits": e.get("digits")}
+            else:
+                out[key] = {"expression": f.get("expression")}
+    for leaf in layout.get("leaves") or []:  # columns left empty on purpose stay so
+        out.setdefault(leaf["key"], "skip")
     return out

@@ -29,14 +29,23 @@ def _record(conn: Connection, action: str, actor: str, obj: str, hashes: dict[st
 def save_report(ws: Any, spec: dict[str, Any], template: bytes, *, actor: str = "cli") -> str:
     """Validate the spec with the reports package, then insert or replace it with its workbook (status draft).
     A published or approved report cannot be overwritten: it must go through review again under a new id."""
-    from biaotong.reports.library import builtin_library
+    from biaotong.reports.context import workspace_library
     from biaotong.reports.spec import parse_spec
     from biaotong.reports.store import save_spec, validate
 
     parsed = parse_spec(spec, file=spec.get("source_form"))
-    validate(parsed, builtin_library(), ws.catalog, file=spec.get("source_form"))
+    validate(parsed, workspace_library(ws), ws.catalog, file=spec.get("source_form"))
     save_spec(ws.engine, parsed, template=template, actor=actor, origin="template")
     return parsed.id
+
+
+def versions(ws: Any, report_id: str) -> int:
+    """How many times the report was registered (saved) — each save is a ledger entry of its own."""
+    from biaotong.ledger.tables import ledger_entries
+
+    with ws.engine.connect() as conn:
+        return int(conn.execute(sa.select(sa.func.count()).select_from(ledger_entries).where(
+            ledger_entries.c.action == "report.register", ledger_entries.c.object == f"report:{report_id}")).scalar_one())
 
 
 def load_template(ws: Any, report_id: str) -> tuple[dict[str, Any], bytes]:

@@ -79,12 +79,12 @@ def element_terms() -> list[Term]:
     ]
 
 
-def indicator_terms() -> list[Term]:
-    """The indicator library (biaotong/reports/library) as Terms."""
+def indicator_terms(library: Any | None = None) -> list[Term]:
+    """The indicator library (biaotong/reports/library, plus a workspace's own `indicators/`) as Terms."""
     from biaotong.reports.library import builtin_library
 
     out: list[Term] = []
-    for ind in builtin_library():
+    for ind in library if library is not None else builtin_library():
         expr = dict(ind.expr)
         out.append(Term("indicator", ind.id, ind.name, tuple(ind.aliases), ind.unit, ind.entity, expr,
                         "collected" in expr))
@@ -92,7 +92,12 @@ def indicator_terms() -> list[Term]:
 
 
 def load_vocabulary(ws: Any | None = None) -> Vocabulary:
-    vocab = Vocabulary(indicator_terms(), element_terms())
+    library = None
+    if ws is not None:
+        from biaotong.reports.context import workspace_library
+
+        library = workspace_library(ws)
+    vocab = Vocabulary(indicator_terms(library), element_terms())
     if ws is not None:
         vocab = vocab.with_aliases(stored_aliases(ws))
     return vocab

@@ -125,10 +125,16 @@ def all_listings(conn: Connection) -> list[Any]:
 
 
 def for_unit(conn: Connection, tree: OrgTree, org_code: str, on: date | None) -> list[dict[str, Any]]:
-    """The listed reports that may be asked of `org_code` (its level and an area covering it)."""
+    """The listed reports that may be asked of `org_code` itself (`asked_of: unit`), and — for a township or
+    county — those asked of the units below it (`asked_of: below`)."""
     tree.get(org_code, on)
-    return [entry(conn, row, tree, on) for row in all_listings(conn)
-            if any(r.covers(tree, org_code, on) for r in reaches_of(row))]
+    out = []
+    for row in all_listings(conn):
+        if any(r.covers(tree, org_code, on) for r in reaches_of(row)):
+            out.append({**entry(conn, row, tree, on), "asked_of": "unit"})
+        elif reaches_unit(conn, tree, row.report_id, org_code, on):
+            out.append({**entry(conn, row, tree, on), "asked_of": "below"})
+    return out
 
 
 def reaches_unit(conn: Connection, tree: OrgTree, report_id: str, org_code: str, on: date | None) -> bool:

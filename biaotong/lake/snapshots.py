@@ -59,6 +59,21 @@ def list_snapshots(conn: Connection, source: str | None = None) -> list[Snapshot
     return [Snapshot.from_row(r) for r in conn.execute(query)]
 
 
+def latest_snapshot(
+    conn: Connection, source: str, known_at: date | datetime | None = None, *, since: datetime | None = None
+) -> Snapshot | None:
+    """The newest snapshot of `source` the lake held at `known_at` (None: now), taken no earlier than `since`
+    (the start of the source version it belongs to: a re-added spec starts without snapshots)."""
+    query = sa.select(snapshots).where(snapshots.c.source == source)
+    at = as_datetime(known_at)
+    if at is not None:
+        query = query.where(snapshots.c.taken_at <= at)
+    if since is not None:
+        query = query.where(snapshots.c.taken_at >= since)
+    row = conn.execute(query.order_by(snapshots.c.taken_at.desc()).limit(1)).first()
+    return Snapshot.from_row(row) if row is not None else None
+
+
 def snapshot_as_of(
     conn: Connection, source: str, when: date | datetime | None = None, *, fallback: bool = False
 ) -> Snapshot | None:

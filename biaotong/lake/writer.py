@@ -55,6 +55,8 @@ class SnapshotWriter:
     source: str
     schema: pa.Schema  # element columns plus _row
     key: str
+    keep: str = "last"  # duplicate keys: last | first | latest (by `latest_by`, an element) | reject (none kept)
+    latest_by: str | None = None
 
     def __post_init__(self) -> None:
         self.staging = self.lake_dir / self.source / f".staging-{uuid.uuid4().hex}"
@@ -86,11 +88,13 @@ class SnapshotWriter:
             con.execute(f"CREATE TEMP TABLE dupkeys AS SELECT {key} FROM raw GROUP BY {key} HAVING count(*) > 1")
             con.execute(
                 f"""CREATE TEMP TABLE ranked AS SELECT *,
-                    row_number() OVER (PARTITION BY {key} ORDER BY _row DESC) AS _rank,
+                    row_number() OVER (PARTITION BY {key} ORDER BY {self._rank_order()}) AS _rank,
                     hash({col_list}) AS _h
                 FROM raw WHERE {key} IN (SELECT {key} FROM dupkeys)"""
             )
-            # Last occurrence of a key wins (exports append corrections); every other copy is a reject.
+            # Last occurrence of a key wins by default (exports append corrections), or the source's declared
+            # policy; every other copy is a reject naming the kept row. keep: reject keeps none of them.
+            rejected_all = self.keep == "reject"
             con.execute(
                 f"""CREATE TEMP VIEW dups AS
                 SELECT r._row AS "row", NULL::VARCHAR AS "column", {literal(self.key)} AS element,
@@ -101,11 +105,19 @@ class SnapshotWriter:
                          ELSE 'duplicate key, row ' || k._row || ' kept' END AS reason_en,
                     'duplicate' AS kind
                 FROM ranked r JOIN ranked k ON k.{key} = r.{key} AND k._rank = 1 WHERE r._rank > 1"""
+                if not rejected_all else
+                f"""CREATE TEMP VIEW dups AS
+                SELECT r._row AS "row", NULL::VARCHAR AS "column", {literal(self.key)} AS element,
+                    CAST(r.{key} AS VARCHAR) AS value,
+                    '主键重复，按重复键策略（reject）全部拒收，共 ' || count(*) OVER (PARTITION BY r.{key}) || ' 行' AS reason,
+                    'duplicate key, all ' || count(*) OVER (PARTITION BY r.{key}) || ' rows rejected (duplicates: reject)'
+                        AS reason_en,
+                    'duplicate' AS kind
+                FROM ranked r"""
             )
-            current = (
-                f"SELECT {col_list} FROM raw WHERE {key} NOT IN (SELECT {key} FROM dupkeys) "
-                f"UNION ALL SELECT {col_list} FROM ranked WHERE _rank = 1"
-            )
+            current = f"SELECT {col_list} FROM raw WHERE {key} NOT IN (SELECT {key} FROM dupkeys)"
+            if not rejected_all:
+                current += f" UNION ALL SELECT {col_list} FROM ranked WHERE _rank = 1"
             if mode == "incremental" and previous is not None:
                 prev = literal(str(previous.data_file(self.lake_dir)))
                 current = (
@@ -149,6 +161,13 @@ class SnapshotWriter:
             reject_count=sum(int(n) for *_, n in summary_rows), sha256=sha, columns=columns, path=rel,
             watermark=watermark, reject_summary=_summary(summary_rows),
         )
+
+    def _rank_order(self) -> str:
+        if self.keep == "first":
+            return "_row ASC"
+        if self.keep == "latest" and self.latest_by:
+            return f"{ident(self.latest_by)} DESC NULLS LAST, _row DESC"
+        return "_row DESC"
 
     def abort(self) -> None:
         if not self.closed:

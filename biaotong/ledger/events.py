@@ -30,6 +30,9 @@ KNOWN_ACTIONS: dict[str, tuple[str, str]] = {
     # slug: (中文, English) — what the capabilities record; others may add slugs of the same shape.
     "source.register": ("登记数据源", "a source was registered or changed"),
     "source.sync": ("同步数据源（快照哈希）", "a source was synced (snapshot hash)"),
+    "source.sync_unchanged": ("同步核验：数据未变，未写新快照", "a sync found the data unchanged (hash checked)"),
+    "source.remove": ("注销数据源（快照保留）", "a source was removed (its snapshots kept)"),
+    "lake.gc": ("清理数据湖（哈希留存账本）", "old snapshots were removed from the lake (hashes kept)"),
     "onetable.build": ("生成一表", "the one table was rebuilt"),
     "catalog.change": ("修改标准/代码集/行政区划", "the catalog or org tree changed"),
     "report.register": ("登记报表", "a report spec was registered"),

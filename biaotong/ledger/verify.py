@@ -13,7 +13,8 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, select
 
@@ -24,6 +25,9 @@ from biaotong.ledger.log import consistency, read_state
 from biaotong.ledger.merkle import MemoryTree, verify_consistency
 from biaotong.ledger.scan import REASONS, Problem, scan_entries, stream
 from biaotong.ledger.tables import ledger_heads
+
+if TYPE_CHECKING:
+    from biaotong.lake.verify_index import LakeReport
 
 __all__ = ["REASONS", "Problem", "VerifyReport", "verify"]
 
@@ -38,17 +42,18 @@ class VerifyReport:
     problem: Problem | None = None
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
+    lake: LakeReport | None = None  # the lake checked against the log (biaotong.lake.verify_index)
 
     @property
     def ok(self) -> bool:
-        return self.problem is None
+        return self.problem is None and (self.lake is None or self.lake.ok)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "ok": self.ok, "size": self.size, "root": self.root.hex(), "heads_checked": self.heads_checked,
             "signatures_checked": self.signatures_checked, "older_head_size": self.older_head_size,
             "problem": self.problem.to_json() if self.problem else None, "seconds": round(self.seconds, 3),
-            "notes": self.notes,
+            "notes": self.notes, "lake": self.lake.to_json() if self.lake is not None else None,
         }
 
 
@@ -126,10 +131,14 @@ def _older_problem(conn: Connection, older: str, tree: MemoryTree, key: cp.Verif
     return None
 
 
-def verify(conn: Connection, key: cp.Verifier | None = None, older_head: str | None = None) -> VerifyReport:
+def verify(
+    conn: Connection, key: cp.Verifier | None = None, older_head: str | None = None, *,
+    lake_dir: Path | None = None, full_lake: bool = False,
+) -> VerifyReport:
     """Recompute every leaf hash from the stored event text and the whole tree; compare with the stored
     nodes, state and every signed head (signatures checked with `key`), and, given an older signed head
-    (checkpoint text kept by an auditor), check the log is consistent with it."""
+    (checkpoint text kept by an auditor), check the log is consistent with it. Given `lake_dir`, also check
+    every snapshot row and file against its ledger entry (`full_lake`: hash every file)."""
     started = time.perf_counter()
     with paused_gc():
         report = VerifyReport(signatures_checked=key is not None)
@@ -154,6 +163,10 @@ def verify(conn: Connection, key: cp.Verifier | None = None, older_head: str | N
             report.problem = _older_problem(conn, older_head, tree, key)
         if not heads:
             report.notes.append(msg("尚无签名树头，请运行 biaotong ledger head", "no signed head yet; run biaotong ledger head"))
+    if lake_dir is not None:
+        from biaotong.lake.verify_index import verify_lake
+
+        report.lake = verify_lake(conn, lake_dir, full=full_lake)
     report.seconds = time.perf_counter() - started
     return report
 

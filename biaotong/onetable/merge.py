@@ -11,7 +11,7 @@ import json
 import os
 import shutil
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,16 +22,20 @@ import sqlalchemy as sa
 from biaotong.engines.duckdb import connect
 from biaotong.engines.duckdb import ident as q
 from biaotong.engines.duckdb import literal as lit
-from biaotong.lake.snapshots import Snapshot, as_datetime, snapshot_as_of
+from biaotong.errors import WorkflowError, where
+from biaotong.lake.snapshots import Snapshot, as_datetime, latest_snapshot
 from biaotong.lake.types import DUCKDB_TYPES
-from biaotong.store.schema import conflict_summaries, sources
+from biaotong.lake.verify import cache_is_sound, check_has_none, check_snapshots, write_manifest
+from biaotong.store.schema import conflict_summaries
 
 if TYPE_CHECKING:
     from biaotong.catalog import Catalog
     from biaotong.catalog.model import DataElement
     from biaotong.workspace import Workspace
 
-MERGE_VERSION = "1"  # bump when the merge rules change, so cached builds are not reused
+MERGE_VERSION = "2"  # bump when the merge rules change, so cached builds are not reused
+IN_REGISTER = "_in_register"  # column of the merged file: the key is in a register source (who exists)
+SOURCE_FLAG = "_src__"  # + source name: the key is in that source's snapshot (its own roster)
 
 
 @dataclass(frozen=True)
@@ -39,13 +43,14 @@ class SourceSnapshot:
     source: str
     department: str
     snapshot: Snapshot
-    fallback: bool  # the source had no snapshot yet at the as-of time; its earliest one stands in
+    fallback: bool  # kept for old callers: always False now (reports read the newest knowledge)
+    register: bool = False  # a register of who exists for its entity (the catalog's `registered_by`)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "id": self.snapshot.id, "source": self.source, "sha256": self.snapshot.sha256,
             "taken_at": self.snapshot.taken_at.isoformat(), "rows": self.snapshot.row_count,
-            "fallback": self.fallback,
+            "fallback": self.fallback, "register": self.register,
         }
 
 
@@ -56,6 +61,15 @@ class MergedEntity:
     state_sha256: str
     inputs: tuple[SourceSnapshot, ...]
     element_sources: dict[str, list[str]]  # element -> sources in priority order
+    register: tuple[str, ...] = ()  # the register sources that define who exists; () = every source's rows
+
+    def holds(self, element: str) -> bool:
+        """Whether any synced source provides `element` (else a field reading it is missing, not zero)."""
+        return bool(self.element_sources.get(element))
+
+    def population_view(self, source: str) -> str:
+        """The DuckDB view of one source's own roster (`population: <source>` in a field)."""
+        return f"{self.entity}__{source}"
 
 
 @dataclass
@@ -71,19 +85,27 @@ class OneTableState:
 
 
 def _current_inputs(ws: Workspace, entity: str, as_of: date | datetime | None) -> list[SourceSnapshot]:
+    """Each source registered at `as_of` (None: now) with the newest snapshot the lake held then, taken under
+    the spec version registered then (a re-added, changed spec starts without snapshots until it is synced)."""
+    from biaotong.lake.gc import removed_at
+    from biaotong.sync.registry import registered_at
+
     with ws.engine.connect() as conn:
-        rows = conn.execute(
-            sa.select(sources.c.name, sources.c.department).where(sources.c.entity == entity).order_by(sources.c.name)
-        ).all()
         found: list[SourceSnapshot] = []
-        for name, dept in rows:
-            snap = snapshot_as_of(conn, name, as_of)
-            fallback = False
-            if snap is None and as_of is not None:
-                snap = snapshot_as_of(conn, name, as_of, fallback=True)
-                fallback = snap is not None
+        at = as_datetime(as_of)
+        for name, dept, since in registered_at(conn, entity, as_of):
+            if at is not None and (gone := removed_at(conn, name, at, since)) is not None:
+                raise WorkflowError(
+                    f"数据源 {name} 在 {at.isoformat()} 时的快照 {gone} 已被 lake gc 清理（哈希仍在账本中），无法按当时所知重现",
+                    f"snapshot {gone} of source {name}, current at {at.isoformat()}, was removed by lake gc (its hash "
+                    "stays in the ledger): what was known then cannot be reproduced",
+                    where(key=name), details={"snapshot": gone},
+                )
+            snap = latest_snapshot(conn, name, as_of, since=since)
             if snap is not None:
-                found.append(SourceSnapshot(name, dept, snap, fallback))
+                found.append(SourceSnapshot(name, dept, snap, False))
+            elif since is None:
+                check_has_none(conn, name)
     return found
 
 
@@ -98,20 +120,29 @@ def build_entity(ws: Workspace, entity: str, as_of: date | datetime | None = Non
     ent = catalog.entity(entity)
     elements = catalog.elements_of(entity)
     inputs = _current_inputs(ws, entity, as_of)
+    # Who exists is the register's word; without a synced register, every source's rows (and a warning).
+    inputs = [replace(s, register=ent.registered_by is not None and s.department == ent.registered_by)
+              for s in inputs]
+    register_sources = tuple(s.source for s in inputs if s.register)
     order = {e.code: [s.source for s in _priority(e, inputs)] for e in elements}
     state = hashlib.sha256(
         json.dumps(
             {"v": MERGE_VERSION, "entity": entity, "snapshots": sorted(s.snapshot.id for s in inputs),
+             "register": sorted(register_sources),
              "elements": {e.code: [e.value_type, order[e.code]] for e in elements}},
             sort_keys=True,
         ).encode()
     ).hexdigest()
     if not inputs:
-        return MergedEntity(entity, None, state, (), order)
+        return MergedEntity(entity, None, state, (), order, ())
+    with ws.engine.connect() as conn:  # every input is checked against the ledger, cached build or not
+        check_snapshots(conn, ws.lake_dir, (s.snapshot for s in inputs), latest=as_of is None)
     target = ws.lake_dir / "_onetable" / entity / state
-    if not (target / "data.parquet").exists():
+    hashes = {s.snapshot.id: s.snapshot.sha256 for s in inputs}
+    if not cache_is_sound(ws.lake_dir, target, state, hashes):
+        shutil.rmtree(target, ignore_errors=True)  # missing, half-made or altered: rebuilt, never trusted
         _build(ws, entity, ent.key, elements, inputs, order, target, state)
-    return MergedEntity(entity, target / "data.parquet", state, tuple(inputs), order)
+    return MergedEntity(entity, target / "data.parquet", state, tuple(inputs), order, register_sources)
 
 
 def _build(
@@ -139,6 +170,11 @@ def _build(
                 select.append(f"{parts[0] if len(parts) == 1 else 'coalesce(' + ', '.join(parts) + ')'} AS {q(e.code)}")
             else:
                 select.append(f"CAST(NULL AS {DUCKDB_TYPES[e.value_type]}) AS {q(e.code)}")
+        # Membership: in the register (who exists), and in each source's own roster (`population:`).
+        regs = [f"{alias[s.source]}.{q(key)} IS NOT NULL" for s in inputs if s.register]
+        select.append(f"({' OR '.join(regs) if regs else 'TRUE'}) AS {q(IN_REGISTER)}")
+        select += [f"{alias[s.source]}.{q(key)} IS NOT NULL AS {q(SOURCE_FLAG + s.source)}" for s in inputs]
+        flags = [IN_REGISTER, *(SOURCE_FLAG + s.source for s in inputs)]
         # Every source column, kept for the conflict check below.
         raw = [
             f"{alias[h]}.{q(e.code)} AS {q(alias[h] + '__' + e.code)}"
@@ -150,7 +186,8 @@ def _build(
         )
         data = staging / "data.parquet"
         con.execute(
-            f"COPY (SELECT {', '.join(q(e.code) for e in elements)} FROM joined ORDER BY {q(key)}) "
+            f"COPY (SELECT {', '.join(q(c) for c in [*(e.code for e in elements), *flags])} FROM joined "
+            f"ORDER BY {q(key)}) "
             f"TO {lit(str(data))} (FORMAT parquet, COMPRESSION zstd)"
         )
         conflicts = staging / "conflicts.parquet"
@@ -182,6 +219,7 @@ def _build(
             f"SELECT element, winner, loser, count(*) FROM read_parquet({lit(str(conflicts))}) GROUP BY ALL"
         ).fetchall()
         con.close()
+        write_manifest(staging, state, {s.snapshot.id: s.snapshot.sha256 for s in inputs})
         try:
             os.replace(staging, target)
         except OSError:  # built meanwhile by another process: theirs is identical
@@ -209,14 +247,27 @@ def register(
     con: duckdb.DuckDBPyConnection, ws: Workspace, as_of: date | datetime | None = None,
     entities: list[str] | None = None,
 ) -> OneTableState:
-    """Create one DuckDB view per entity type (resident, household, …) as it stood at `as_of`."""
+    """Create one DuckDB view per entity type (resident, household, …) as the lake knew it at `as_of` (None:
+    now, the newest snapshots): the entity's population (the register's members), and one view of each source's
+    own roster (`<entity>__<source>`)."""
     catalog: Catalog = ws.catalog
     state = OneTableState(as_of=as_datetime(as_of))
     for entity in entities or list(catalog.entities):
         merged = build_entity(ws, entity, as_of)
         state.entities[entity] = merged
         if merged.path is not None:
-            con.execute(f"CREATE OR REPLACE VIEW {q(entity)} AS SELECT * FROM read_parquet({lit(str(merged.path))})")
+            path = lit(str(merged.path))
+            flags = ", ".join(q(c) for c in [IN_REGISTER, *(SOURCE_FLAG + s.source for s in merged.inputs)])
+            # The entity's view is its population: the register's members (all rows when no register is synced).
+            con.execute(
+                f"CREATE OR REPLACE VIEW {q(entity)} AS SELECT * EXCLUDE ({flags}) FROM read_parquet({path}) "
+                f"WHERE {q(IN_REGISTER)}"
+            )
+            for s in merged.inputs:  # each source's own roster, enriched by the merged values
+                con.execute(
+                    f"CREATE OR REPLACE VIEW {q(merged.population_view(s.source))} AS SELECT * EXCLUDE ({flags}) "
+                    f"FROM read_parquet({path}) WHERE {q(SOURCE_FLAG + s.source)}"
+                )
         else:
             cols = ", ".join(
                 f"CAST(NULL AS {DUCKDB_TYPES[e.value_type]}) AS {q(e.code)}" for e in catalog.elements_of(entity)

@@ -4,7 +4,7 @@ registered on a DuckDB connection as of a date. Kept apart so tests and the benc
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +17,7 @@ from biaotong.reports.spec import BUILTIN_SPECS, ReportSpec, load_specs, parse_s
 
 if TYPE_CHECKING:
     from biaotong.catalog import Catalog, OrgTree
+    from biaotong.onetable import OneTableState
     from biaotong.workspace import Workspace
 
 
@@ -54,10 +55,13 @@ def get_spec(ws: Workspace | None, report_id: str) -> ReportSpec:
 
 @dataclass
 class Engine:
-    """A workspace's one table as DuckDB views, registered once per as-of date."""
+    """A workspace's one table as DuckDB views, registered once: as the lake knows it now (the newest
+    snapshots), or as it knew it at `known_at` (`--as-known-at`). Which records belong to a period is decided
+    by the records' own dates, never by which snapshot is read, so every period sees the best knowledge."""
 
     ws: Workspace
-    _cons: dict[date, tuple[duckdb.DuckDBPyConnection, Any]] = field(default_factory=dict)
+    known_at: datetime | None = None
+    _con: tuple[duckdb.DuckDBPyConnection, OneTableState] | None = field(default=None, repr=False)
 
     @cached_property
     def catalog(self) -> Catalog:
@@ -71,19 +75,25 @@ class Engine:
     def tree(self) -> OrgTree:
         return self.ws.org_tree()
 
-    def connection(self, as_of: date) -> tuple[duckdb.DuckDBPyConnection, list[dict[str, Any]]]:
-        """A connection with the entity views as of `as_of`, and the snapshots behind them."""
-        if as_of not in self._cons:
+    def connection(self, as_of: date | None = None) -> tuple[duckdb.DuckDBPyConnection, list[dict[str, Any]]]:
+        """A connection with the entity views, and the snapshots behind them. `as_of` (a period end) is
+        accepted for old callers and ignored: the snapshots read depend on `known_at` only."""
+        con, state = self._state()
+        return con, list(state.snapshots)
+
+    def state(self) -> OneTableState:
+        return self._state()[1]
+
+    def _state(self) -> tuple[duckdb.DuckDBPyConnection, OneTableState]:
+        if self._con is None:
             from biaotong.engines.duckdb import connect
             from biaotong.onetable import register
 
             con = connect(self.ws)
-            state = register(con, self.ws, as_of)
-            self._cons[as_of] = (con, state)
-        con, state = self._cons[as_of]
-        return con, list(state.snapshots)
+            self._con = (con, register(con, self.ws, self.known_at))
+        return self._con
 
     def close(self) -> None:
-        for con, _ in self._cons.values():
-            con.close()
-        self._cons.clear()
+        if self._con is not None:
+            self._con[0].close()
+            self._con = None

@@ -8,6 +8,7 @@ own end. Roster: the entities matching the filter, masked for the caller's role.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,6 +17,7 @@ from biaotong.expr import previous_needs
 from biaotong.i18n import msg
 from biaotong.reports.aggregate import compute, data_org_codes, derive_all
 from biaotong.reports.context import Engine, all_specs, get_spec
+from biaotong.reports.knowledge import missing_of, undated, warn_knowledge
 from biaotong.reports.mask import normalize_role
 from biaotong.reports.orgmap import OrgPlan, layout_rows, plan_orgs
 from biaotong.reports.period import Period
@@ -34,17 +36,20 @@ def _period(period: Period | str, spec: ReportSpec) -> Period:
 
 def generate(
     ws: Workspace, report_id: str | ReportSpec, period: Period | str, org_code: str, *,
-    level: str | None = None, role: str | None = None, engine: Engine | None = None,
+    level: str | None = None, role: str | None = None, engine: Engine | None = None, actor: str = "cli",
+    purpose: str = "report.generate", known_at: datetime | None = None,
 ) -> ReportResult:
+    """`known_at`: what the lake knew then (`--as-known-at`); by default its newest snapshots. A given
+    `engine` carries its own known_at."""
     spec = report_id if isinstance(report_id, ReportSpec) else get_spec(ws, report_id)
     per = _period(period, spec)
     role_ = normalize_role(role)
     own = engine is None
-    eng = engine or Engine(ws)
+    eng = engine or Engine(ws, known_at=known_at)
     try:
         if spec.layout == "roster":
             result = _roster(eng, spec, per, org_code, role_)
-            _record_clear_reads(ws, eng, result)
+            _record_clear_reads(ws, eng, result, actor, purpose)
             return result
         return _aggregate(eng, spec, per, org_code, level, role_)
     finally:
@@ -67,26 +72,26 @@ def _aggregate(
 ) -> ReportResult:
     res = resolve(spec, eng.library)
     entities = _entities(res)
-    con, snaps = eng.connection(per.end)
-    row_level = None if spec.layout == "form" else (level or spec.level)
+    con, snaps = eng.connection()
+    state = eng.state()
+    row_level = _card_level(eng, spec, per, org_code, level) if spec.layout == "form" else (level or spec.level)
     plan = _plan(eng, con, entities, per, org_code, row_level)
-    now = compute(con, res.fields, plan, eng.catalog, per.start, per.end, report_id=spec.id)
+    now = compute(con, res.fields, plan, eng.catalog, per.start, per.end, report_id=spec.id, state=state)
     before = None
     prev_fields = previous_needs(res.fields)
     if prev_fields:
         prev = per.previous()
-        pcon, psnaps = eng.connection(prev.end)
-        # The previous period's data, placed in this period's rows (merged units roll into successors).
-        pplan = plan_orgs(eng.tree, org_code, row_level, per.end, data_org_codes(pcon, entities))
-        before = compute(pcon, prev_fields, pplan, eng.catalog, prev.start, prev.end, report_id=spec.id)
-        snaps = snaps + [{**s, "period": "previous"} for s in psnaps]
+        # The same knowledge, the previous period's dates; its data placed in this period's rows (merged
+        # units roll into successors).
+        before = compute(con, prev_fields, plan, eng.catalog, prev.start, prev.end, report_id=spec.id, state=state)
     layout = layout_rows(eng.tree, plan)
     codes = [u.code for u, _, _ in layout]
     values = derive_all(res.fields, now, before, codes)
     result = ReportResult(
         spec=spec, period=per, org_code=plan.unit.code, org_name=plan.unit.name, columns=res.columns(),
         level=plan.level, role=role, snapshots=snaps, generated_at=datetime.now(UTC),
-        sql=dict(now.sql),
+        sql=dict(now.sql), known_at=eng.known_at,
+        missing=missing_of(res, now, before), undated=undated(eng.catalog, state, entities),
     )
     shown = res.shown
     for unit, depth, is_sub in layout:
@@ -95,15 +100,48 @@ def _aggregate(
             org_code=unit.code, name=unit.name, level=unit.level, values=vals, is_subtotal=is_sub and depth > 0,
             is_total=depth == 0, depth=depth, parent=unit.parent,
         ))
+    _unanswered(result, res)
     if spec.layout == "form":
-        total = result.rows[0].values
-        result.items = [
-            {"id": c.id, "label": c.label, "unit": c.unit, "group": list(c.group), "value": total.get(c.id)}
-            for c in result.columns
-        ]
+        def items(values: dict[str, Any]) -> list[dict[str, Any]]:
+            return [{"id": c.id, "label": c.label, "unit": c.unit, "group": list(c.group), "value": values.get(c.id)}
+                    for c in result.columns]
+
+        result.items = items(result.rows[0].values)
+        result.cards = [{"org_code": r.org_code, "org_name": r.name, "items": items(r.values)}
+                        for r in result.rows if row_level and r.level == row_level and not r.is_total]
         result.rows = []
     _warn(result, res, now, plan)
+    warn_knowledge(result, eng.catalog, state, entities)
     return result
+
+
+def _unanswered(result: ReportResult, res: Resolved) -> None:
+    """A collected field that some units have not answered yet: blank there, and said so (not 0)."""
+    for fid, f in res.fields.items():
+        if f.kind != "collected" or fid not in res.shown or fid in result.missing:
+            continue
+        blank = [r.name for r in result.rows if r.values.get(fid) is None]
+        if blank:
+            result.missing[fid] = {
+                "zh": f"基层采集项，{len(blank)} 个单位尚无人填报：{'、'.join(blank[:5])}{'等' if len(blank) > 5 else ''}",
+                "en": f"collected from the grassroots; {len(blank)} units have not answered yet",
+                "elements": [f"{f.entity or 'village'}.{f.collected}"], "collect": True, "units": blank[:50],
+            }
+
+
+def _card_level(eng: Engine, spec: ReportSpec, per: Period, org_code: str, level: str | None) -> str | None:
+    """A single-unit form asked for a unit above its level (a village card for a township) is one card per
+    unit of the form's level; for a unit at or below it, the one card of that unit."""
+    from biaotong.reports.orgmap import LEVELS
+
+    want = level or spec.level
+    try:
+        unit = eng.tree.get(org_code, per.end)
+    except Exception:  # plan_orgs reports an unknown unit with the right message
+        return None
+    if want in LEVELS and unit.level in LEVELS and LEVELS.index(want) > LEVELS.index(unit.level):
+        return want
+    return None
 
 
 def _tidy(v: Any) -> Any:
@@ -113,42 +151,33 @@ def _tidy(v: Any) -> Any:
 
 
 def _warn(result: ReportResult, res: Resolved, now: Any, plan: OrgPlan) -> None:
-    for q in now.queries.values():
-        for fid, meta in q.fields.items():
-            if meta.missing and fid in res.shown:
-                result.warnings.append(msg(
-                    f"字段 {fid} 为基层采集项，尚未采集，暂为空", f"field {fid} is collected from the grassroots and not yet filled"
-                ))
+    for fid, why in result.missing.items():
+        if fid in res.shown:
+            result.warnings.append(msg(f"字段 {fid} 缺数，留空：{why['zh']}", f"field {fid} is missing, left blank: {why['en']}"))
     if plan.unplaced:
         result.warnings.append(msg(
             f"{len(plan.unplaced)} 个数据中的区划代码在报告期末无法归入所选单位的行：{', '.join(plan.unplaced[:5])}",
             f"{len(plan.unplaced)} org codes in the data cannot be placed in a row at the period end: "
             f"{', '.join(plan.unplaced[:5])}",
         ))
-    fallback = [s for s in result.snapshots if s.get("fallback")]
-    if fallback:
-        result.warnings.append(msg(
-            "部分数据源在报告期末尚无快照，已使用其最早快照（以数据自带日期判断）："
-            + "、".join(sorted({s["source"] for s in fallback})),
-            "some sources had no snapshot by the period end; their earliest one is used (judged by the data's own "
-            "dates): " + ", ".join(sorted({s["source"] for s in fallback})),
-        ))
+
 
 
 def _roster(eng: Engine, spec: ReportSpec, per: Period, org_code: str, role: str) -> ReportResult:
     assert spec.roster is not None
-    con, snaps = eng.connection(per.end)
+    con, snaps = eng.connection()
     plan = plan_orgs(eng.tree, org_code, "village", per.end, data_org_codes(con, [spec.roster.entity]))
     columns, records, sql = fetch_roster(con, spec, eng.catalog, eng.tree, plan, per.start, per.end, role)
     return ReportResult(
         spec=spec, period=per, org_code=plan.unit.code, org_name=plan.unit.name, columns=columns,
         records=records, level="village", role=role,
         snapshots=[s for s in snaps if s.get("entity") == spec.roster.entity], sql={spec.roster.entity: sql},
-        generated_at=datetime.now(UTC),
+        generated_at=datetime.now(UTC), known_at=eng.known_at,
+        undated=undated(eng.catalog, eng.state(), [spec.roster.entity]),
     )
 
 
-def _record_clear_reads(ws: Workspace, eng: Engine, result: ReportResult) -> None:
+def _record_clear_reads(ws: Workspace, eng: Engine, result: ReportResult, actor: str, purpose: str) -> None:
     """Personal elements shown unmasked to a cleared role are a read of personal data: record it."""
     from biaotong.reports.mask import must_mask
     from biaotong.reports.record import record_personal_read
@@ -162,14 +191,16 @@ def _record_clear_reads(ws: Workspace, eng: Engine, result: ReportResult) -> Non
         and not must_mask(el, result.role)
     ]
     record_personal_read(ws, f"report:{result.spec.id}/{result.period.code}/{result.org_code}",
-                         role=result.role, rows=len(result.records), elements=clear)
+                         role=result.role, rows=len(result.records), elements=clear, actor=actor, purpose=purpose)
 
 
 def generate_all(
     ws: Workspace, period: Period | str | None = None, org: str | None = None, out_dir: Path | str = "out", *,
-    fmt: str = "xlsx", role: str | None = None, report_ids: list[str] | None = None,
+    fmt: str = "xlsx", role: str | None = None, report_ids: list[str] | None = None, actor: str = "cli",
+    progress: Callable[[int, int, str], None] | None = None, known_at: datetime | None = None,
 ) -> list[Path]:
-    """Every report, written to out_dir/<id><suffix>; returns the files written.
+    """Every report, written to out_dir/<id><suffix>; returns the files written. progress(done, total, id)
+    is called after each report (the CLI's progress bar).
 
     One period text serves all reports: each uses the period of its own type that contains the text's end
     (2025-06 → 2025Q2 for a quarterly report). Without a period: the last complete month. Without an org:
@@ -181,17 +212,24 @@ def generate_all(
     chosen = [specs[i] for i in report_ids] if report_ids else sorted(specs.values(), key=lambda s: s.id)
     out = Path(out_dir)
     written: list[Path] = []
-    eng = Engine(ws)
-    text = period.code if isinstance(period, Period) else (period or default_period())
+    eng = Engine(ws, known_at=known_at)
+    text = period.code if isinstance(period, Period) else (period or workspace_period(ws))
     try:
         code = org or default_org(eng, Period.parse(text).end)
         for spec in chosen:
             per = _fit(text, spec)
-            result = generate(ws, spec, per, code, role=role, engine=eng)
-            written.append(export(result, fmt, out / f"{spec.id}{suffix(fmt)}", ws=ws))
+            result = generate(ws, spec, per, code, role=role, engine=eng, actor=actor)
+            written.append(export(result, fmt, out / f"{spec.id}{suffix(fmt)}", ws=ws, actor=actor))
+            if progress is not None:
+                progress(len(written), len(chosen), spec.id)
     finally:
         eng.close()
     return written
+
+
+def workspace_period(ws: Workspace) -> str:
+    """The workspace's default_period setting (the demo sets the month its data describes), else last month."""
+    return str(ws.setting("default_period") or default_period())
 
 
 def default_period(today: date | None = None) -> str:

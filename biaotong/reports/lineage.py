@@ -3,17 +3,19 @@ SHA-256) behind it, how many rows it counts, and a drill-down to those rows, mas
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from biaotong.errors import ExpressionError, ReportError, where
 from biaotong.expr import compile_fields
 from biaotong.expr.dialects import render
-from biaotong.reports.aggregate import data_org_codes
+from biaotong.reports.aggregate import data_org_codes, field_missing
 from biaotong.reports.context import Engine, get_spec
 from biaotong.reports.generate import generate
 from biaotong.reports.mask import normalize_role
 from biaotong.reports.orgmap import plan_orgs
 from biaotong.reports.period import Period
+from biaotong.reports.record import clear_personal, record_personal_read
 from biaotong.reports.resolve import DEFAULT_ENTITY, Resolved, resolve
 from biaotong.reports.roster import display_value
 
@@ -23,15 +25,17 @@ if TYPE_CHECKING:
 
 def explain(
     ws: Workspace, report_id: str, period: Period | str, org_code: str, field: str, *,
-    role: str | None = None, limit: int = 20,
+    role: str | None = None, limit: int = 20, actor: str = "cli", purpose: str = "report.explain",
+    known_at: datetime | None = None,
 ) -> dict[str, Any]:
+    """The cell's lineage; drill-down rows shown in clear are recorded as a read of personal data by `actor`."""
     spec = get_spec(ws, report_id)
     per = period if isinstance(period, Period) else Period.parse(period, spec.period_type)
     role_ = normalize_role(role)
-    eng = Engine(ws)
+    eng = Engine(ws, known_at=known_at)
     try:
         if spec.layout == "roster":
-            return _roster_lineage(ws, eng, spec, per, org_code, role_, limit)
+            return _roster_lineage(ws, eng, spec, per, org_code, role_, limit, actor, purpose)
         res = resolve(spec, eng.library)
         if field not in res.fields:
             spec.field(field)  # raises, naming the available fields
@@ -42,12 +46,22 @@ def explain(
                               where(key="org")) from exc
         result = generate(ws, spec, per, org_code, level=unit.level, role=role_, engine=eng)
         value = _value(result, field)
-        info = _field_info(eng, res, field, per, org_code, role_, limit)
+        reads: list[tuple[int, list[str]]] = []
+        info = _field_info(eng, res, field, per, org_code, role_, limit, reads)
+        what = f"report:{spec.id}/{per.code}/{unit.code}#{field}"
+        for rows, clear in reads:
+            record_personal_read(ws, what, role=role_, rows=rows, elements=clear, actor=actor, purpose=purpose)
         info.update({
             "report": spec.id, "title": spec.title, "period": per.code, "period_start": per.start.isoformat(),
             "period_end": per.end.isoformat(), "org_code": unit.code, "org_name": unit.name, "value": value,
-            "role": role_, "warnings": result.warnings,
+            "role": role_, "warnings": result.warnings, "known_at": known_at.isoformat() if known_at else None,
+            "undated": result.undated,
         })
+        info.setdefault("missing", False)
+        if field in result.missing:  # blank, not 0: say why (a ratio of a missing field is missing too)
+            why = result.missing[field]
+            info.update({"missing": True, "missing_reason": why["zh"], "missing_reason_en": why["en"],
+                         "missing_elements": why.get("elements", [])})
         return info
     finally:
         eng.close()
@@ -65,7 +79,8 @@ def _label(res: Resolved, field: str) -> str:
 
 
 def _field_info(
-    eng: Engine, res: Resolved, field: str, per: Period, org_code: str, role: str, limit: int
+    eng: Engine, res: Resolved, field: str, per: Period, org_code: str, role: str, limit: int,
+    reads: list[tuple[int, list[str]]],
 ) -> dict[str, Any]:
     f = res.fields[field]
     base: dict[str, Any] = {
@@ -81,25 +96,29 @@ def _field_info(
         }[f.kind]()
         inputs = []
         for ref in f.refs:
-            inputs.append(_field_info(eng, res, ref, when, org_code, role, limit))
+            inputs.append(_field_info(eng, res, ref, when, org_code, role, limit, reads))
             if f.kind == "change":
-                inputs.append(_field_info(eng, res, ref, per.previous(), org_code, role, limit))
+                inputs.append(_field_info(eng, res, ref, per.previous(), org_code, role, limit, reads))
         base["inputs"] = inputs
         base["snapshots"] = [s for i in inputs for s in i["snapshots"]]
         base["sql"] = None
         return base
     entity = f.entity or DEFAULT_ENTITY
-    con, snaps = eng.connection(per.end)
+    con, snaps = eng.connection()
     plan = plan_orgs(eng.tree, org_code, None, per.end, data_org_codes(con, [entity]))
-    q = compile_fields({field: f}, entity, eng.catalog, per.start, per.end, report_id=res.spec.id)
+    pop = f.population if f.kind == "aggregate" else None
+    q = compile_fields({field: f}, entity, eng.catalog, per.start, per.end, report_id=res.spec.id, population=pop)
     meta = q.fields[field]
+    why = field_missing(eng.state(), q, field, entity, pop)
     base.update({
         "period": per.code, "entity": entity, "elements": list(meta.elements), "sql": q.sql(),
         "snapshots": [s for s in snaps if s.get("entity") in (set(meta.entities) or {entity})],
-        "villages": plan.data_codes(), "missing": meta.missing,
+        "villages": plan.data_codes(), "missing": why is not None, "population": pop or "register",
     })
-    if meta.missing:
-        base.update({"rows": 0, "drilldown": [], "note": "collected: not yet filled by the grassroots"})
+    if why is not None:
+        base.update({"rows": 0, "drilldown": [], "missing_reason": why["zh"], "missing_reason_en": why["en"],
+                     "missing_elements": why.get("elements", []),
+                     "note": "missing: blank in every output, never 0"})
         return base
     try:
         tree = q.drilldown(field, plan.data_codes() or [""])
@@ -117,13 +136,15 @@ def _field_info(
          for n, v in zip(names, row, strict=True)}
         for row in cur.fetchall()
     ]
+    reads.append((len(base["drilldown"]), clear_personal([elements[n] for n in names if n in elements], role)))
     return base
 
 
 def _roster_lineage(
-    ws: Workspace, eng: Engine, spec: Any, per: Period, org_code: str, role: str, limit: int
+    ws: Workspace, eng: Engine, spec: Any, per: Period, org_code: str, role: str, limit: int, actor: str,
+    purpose: str,
 ) -> dict[str, Any]:
-    result = generate(ws, spec, per, org_code, role=role, engine=eng)
+    result = generate(ws, spec, per, org_code, role=role, engine=eng, actor=actor, purpose=purpose)
     return {
         "report": spec.id, "title": spec.title, "field": None, "label": spec.title, "kind": "roster",
         "period": per.code, "org_code": result.org_code, "org_name": result.org_name, "value": len(result.records),

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Literal
 
 from biaotong.errors import ReportError, where
 
 PeriodType = Literal["month", "quarter", "half_year", "year", "adhoc"]
 PERIOD_TYPES: tuple[str, ...] = ("month", "quarter", "half_year", "year", "adhoc")
+MIN_YEAR, MAX_YEAR = 1900, 2200
 
 _MONTH = re.compile(r"^(\d{4})-?(\d{2})$")
 _QUARTER = re.compile(r"^(\d{4})-?Q([1-4])$", re.I)
@@ -43,6 +44,13 @@ class Period:
             raise ReportError(
                 f"无法识别的报告期：{raw!r}（示例：2025-06、2025Q2、2025H1、2025、2025-01-01..2025-03-31）",
                 f"unrecognised period {raw!r} (e.g. 2025-06, 2025Q2, 2025H1, 2025, 2025-01-01..2025-03-31)",
+                where(key="period"),
+            )
+        if not (period.start.year >= MIN_YEAR and period.end.year <= MAX_YEAR and period.start <= period.end):
+            # Beyond these, a previous or same-period-last-year comparison would leave the calendar.
+            raise ReportError(
+                f"报告期 {raw} 超出可用范围（{MIN_YEAR}–{MAX_YEAR} 年，且起日不晚于止日）",
+                f"period {raw} is out of range (years {MIN_YEAR}-{MAX_YEAR}, start not after end)",
                 where(key="period"),
             )
         if period_type and period_type not in PERIOD_TYPES:
@@ -138,3 +146,22 @@ def _parse(raw: str) -> Period | None:
     except ValueError:
         return None
     return None
+
+
+def parse_known_at(text: str | None) -> datetime | None:
+    """`--as-known-at`: an ISO time (2026-07-01T09:30:00+08:00; without a zone, UTC) or a date (the end of
+    that day, UTC). None or empty: the lake's newest knowledge."""
+    if not text:
+        return None
+    from biaotong.lake.snapshots import as_datetime
+
+    try:
+        if len(text.strip()) == 10:
+            return as_datetime(date.fromisoformat(text.strip()))
+        return as_datetime(datetime.fromisoformat(text.strip().replace("Z", "+00:00")))
+    except ValueError:
+        raise ReportError(
+            f"无法识别的时间：{text!r}（例如 2026-07-01 或 2026-07-01T09:30:00+08:00）",
+            f"cannot read the time {text!r} (e.g. 2026-07-01 or 2026-07-01T09:30:00+08:00)",
+            where(key="as-known-at"),
+        ) from None

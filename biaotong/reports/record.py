@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from biaotong.catalog.model import DataElement
 from biaotong.lake.writer import file_sha256
 from biaotong.ledger.events import Event
 from biaotong.ledger.log import record
+from biaotong.reports.mask import must_mask
 
 if TYPE_CHECKING:
     from biaotong.reports.result import ReportResult
@@ -23,6 +26,9 @@ def record_output(ws: Workspace, result: ReportResult, path: Path, fmt: str, *, 
     detail: dict[str, Any] = {
         "format": fmt, "file": path.name, "role": result.role, "spec_sha256": result.spec.sha256,
         "snapshots": sorted({s["id"] for s in result.snapshots}),
+        # What it knew: re-generated `--as-known-at` this entry's time, the file has the same SHA-256.
+        "data_as_of": result.data_as_of.isoformat() if result.data_as_of else None,
+        "known_at": result.known_at.isoformat() if result.known_at else None,
         "rows": len(result.rows) or len(result.records) or len(result.items),
     }
     with ws.engine.begin() as conn:
@@ -31,11 +37,19 @@ def record_output(ws: Workspace, result: ReportResult, path: Path, fmt: str, *, 
 
 
 def record_personal_read(
-    ws: Workspace, what: str, *, role: str, rows: int, elements: list[str], actor: str = "cli"
+    ws: Workspace, what: str, *, role: str, rows: int, elements: list[str], actor: str = "cli",
+    purpose: str = "report.generate",
 ) -> None:
-    """Every read of personal data in the clear (a roster or a drill-down for a cleared role) is recorded."""
+    """Every read of personal data in the clear (a roster, a drill-down, a source sample, a conflict sample)
+    is recorded: who, for what purpose, how many rows, which elements (never the values)."""
     if not rows or not elements:
         return
     with ws.engine.begin() as conn:
         record(conn, Event(action="personal.read", actor=actor, object=what,
-                           detail={"role": role, "rows": rows, "elements": sorted(elements)}))
+                           detail={"role": role, "purpose": purpose, "rows": rows, "elements": sorted(elements)}))
+
+
+def clear_personal(elements: Iterable[DataElement], clearance: str) -> list[str]:
+    """The personal or sensitive elements among `elements` that `clearance` reads unmasked."""
+    return sorted({e.code for e in elements
+                   if e.sensitivity in ("personal", "sensitive") and not must_mask(e, clearance)})

@@ -97,6 +97,12 @@ def _load(spec: ReportSpec, fs: FieldSpec, library: Library) -> tuple[dict[str, 
         except ReportError as exc:
             raise ReportError(exc.zh, exc.en, where(key=spec.id, field=f"{spec.id}.{fs.id}")) from None
         expr = dict(ind.expr)
+        if fs.filter:
+            if "agg" not in expr:
+                raise ReportError(f"指标 {fs.indicator} 不是计数/求和指标，不能再加筛选条件",
+                                  f"indicator {fs.indicator} is not an aggregate and cannot take a filter",
+                                  where(key=spec.id, field=f"{spec.id}.{fs.id}"))
+            expr["filter"] = f"({expr['filter']}) and ({fs.filter})" if expr.get("filter") else fs.filter
     else:
         expr = dict(fs.expression or {})
     return expr, FieldExpr.load(expr, report_id=spec.id, field_id=fs.id)

@@ -58,12 +58,32 @@ class ReportResult:
     rows: list[Row] = field(default_factory=list)  # aggregate
     records: list[dict[str, Any]] = field(default_factory=list)  # roster
     items: list[dict[str, Any]] = field(default_factory=list)  # form: [{id, label, unit, value}]
+    # form asked for a unit above the form's level: one card per unit of that level, {org_code, org_name, items}
+    cards: list[dict[str, Any]] = field(default_factory=list)
     level: str | None = None
     role: str = "public"
     snapshots: list[dict[str, Any]] = field(default_factory=list)
     sql: dict[str, str] = field(default_factory=dict)  # entity -> the one query that computed its fields
-    generated_at: datetime | None = None
+    generated_at: datetime | None = None  # wall clock: for the ledger only, never written into a file
     warnings: list[str] = field(default_factory=list)
+    known_at: datetime | None = None  # `--as-known-at`; None: the lake's newest knowledge
+    missing: dict[str, dict[str, Any]] = field(default_factory=dict)  # field → why it is blank (not 0)
+    undated: list[dict[str, str]] = field(default_factory=list)  # event dates no source gives
+
+    @property
+    def data_as_of(self) -> datetime | None:
+        """The newest snapshot behind the report: what its numbers know, and the one time printed in its
+        files (so re-generating it as known at its publication gives the same bytes)."""
+        times = [s["taken_at"] for s in self.snapshots if s.get("taken_at")]
+        return datetime.fromisoformat(max(times)) if times else None
+
+    def missing_note(self) -> str | None:
+        """One footnote for the blank cells of the fields shown, or None."""
+        shown = [c for c in self.columns if c.id in self.missing]
+        if not shown:
+            return None
+        parts = [f"{c.label}（{self.missing[c.id]['zh']}）" for c in shown]
+        return "注：以下栏目缺数，留空而非 0 — " + "；".join(parts)
 
     @property
     def layout(self) -> str:
@@ -98,12 +118,15 @@ class ReportResult:
             "layout": self.layout, "period": self.period.code, "period_label": self.period.label,
             "period_start": self.period.start.isoformat(), "period_end": self.period.end.isoformat(),
             "org_code": self.org_code, "org_name": self.org_name, "level": self.level, "role": self.role,
-            "generated_at": self.generated_at.isoformat() if self.generated_at else None,
+            "data_as_of": self.data_as_of.isoformat() if self.data_as_of else None,
             "columns": [
                 {"id": c.id, "label": c.label, "unit": c.unit, "group": list(c.group), "kind": c.kind}
                 for c in self.columns
             ],
             "snapshots": self.snapshots, "warnings": self.warnings,
+            "missing": {fid: {"reason": w["zh"], "reason_en": w["en"], "elements": w.get("elements", [])}
+                        for fid, w in self.missing.items() if any(c.id == fid for c in self.columns)},
+            "undated": self.undated,
         }
         if self.layout == "aggregate":
             base["rows"] = [r.to_json() for r in self.rows]

@@ -6,9 +6,17 @@ import hashlib
 import json
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from biaotong.errors import ReportError, where
 from biaotong.yamlfile import read_yaml
@@ -29,6 +37,8 @@ class FieldSpec(_Strict):
     # an inline field expression (biaotong.expr.FieldExpr): {agg, filter, of, window, date} | {ratio: [a, b]}
     # | {previous: f} | {change: f} | {collected: element}; ratio/previous/change name other fields or indicators
     expression: dict[str, Any] | None = None
+    # narrows an aggregate indicator: its own filter AND this one ({indicator: disabled_certified, filter: "sex = '女'"})
+    filter: str | None = None
     unit: str | None = None
     group: list[str] = Field(default_factory=list)  # header groups, outermost first ("a > b" also accepted)
     number_format: str | None = None
@@ -54,6 +64,8 @@ class FieldSpec(_Strict):
         given = [k for k in ("indicator", "expression") if getattr(self, k) is not None]
         if len(given) != 1:
             raise ValueError("a field needs exactly one of indicator or expression")
+        if self.filter is not None and self.indicator is None:
+            raise ValueError("filter narrows an indicator: give it with indicator (or put it in the expression)")
         return self
 
 
@@ -92,6 +104,9 @@ class ReportSpec(_Strict):
     roster: RosterSpec | None = None
     template: TemplateSpec | None = None
     source_form: str | None = None  # where the form was modelled from (real-forms.md id or a URL)
+    # cross-field rules a submission must keep (其中 ≤ 合计), e.g. "female_cadres <= cadres"
+    rules: list[Annotated[str, StringConstraints(pattern=r"^\s*[a-z][a-z0-9_]*\s*(<=|>=|<|>|==)\s*[a-z][a-z0-9_]*\s*$")]] = Field(
+        default_factory=list)
 
     @field_validator("id")
     @classmethod

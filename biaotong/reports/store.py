@@ -26,7 +26,8 @@ def validate(spec: ReportSpec, library: Library, catalog: Any, *, file: str | No
     """Resolve indicators and compile every expression once, so a bad spec is refused before it is stored."""
     from datetime import date
 
-    from biaotong.expr import compile_fields, entities_of
+    from biaotong.expr import compile_fields
+    from biaotong.expr.compile import queries_of
     from biaotong.reports.resolve import DEFAULT_ENTITY
     from biaotong.reports.roster import roster_elements, roster_query
 
@@ -36,8 +37,8 @@ def validate(spec: ReportSpec, library: Library, catalog: Any, *, file: str | No
         roster_query(spec, catalog, day, day, [])
         return
     res = resolve(spec, library)
-    for entity in entities_of(res.fields, DEFAULT_ENTITY):
-        compile_fields(res.fields, entity, catalog, day, day, report_id=spec.id)
+    for entity, population in queries_of(res.fields, DEFAULT_ENTITY):  # a source's roster compiles too
+        compile_fields(res.fields, entity, catalog, day, day, report_id=spec.id, population=population)
     try:
         catalog.department(spec.department)
     except Exception as exc:

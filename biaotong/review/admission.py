@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy import Connection
 
 from biaotong.errors import ReportError, where
-from biaotong.review.fields import FieldNeed, field_needs
+from biaotong.review.fields import FieldNeed, available, field_needs
 from biaotong.store.schema import org_units, report_reviews, report_specs, snapshots, sources
 
 FieldClass = Literal["auto", "reused", "new"]
@@ -171,7 +171,7 @@ def _typed_elements(n: FieldNeed, catalog: Any, sourced: set[str]) -> set[str]:
     """Elements of this field that someone must type: collected ones, or ones no source provides."""
     out = set(n.collected)
     for el in n.elements:
-        if el not in sourced or _is_collected(el, catalog):
+        if not available(n, el, sourced, lambda e: _is_collected(e, catalog)):
             out.add(el)
     return out
 

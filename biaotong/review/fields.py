@@ -25,6 +25,9 @@ class FieldNeed:
     expression: dict[str, Any]
     elements: set[str] = field(default_factory=set)  # qualified entity.code
     collected: set[str] = field(default_factory=set)  # elements named by {collected: …}
+    # Alternatives, as the compiler sees them: one element of each group is enough (age: birth_date OR
+    # id_number). An element whose group has a sourced member needs no collection.
+    groups: list[frozenset[str]] = field(default_factory=list)
 
     @property
     def signature(self) -> str:
@@ -72,15 +75,45 @@ def _collect(need: FieldNeed, expr: dict[str, Any], library: Any, catalog: Any, 
     if expr.get("agg"):  # counting rows needs the rows: the entity's key element
         with contextlib.suppress(Exception):  # an unknown entity is reported when the spec is validated
             need.elements.add(f"{entity}.{catalog.entity(entity).key}")
-    for text in (expr.get("filter"), expr.get("of"), expr.get("date")):
-        if isinstance(text, str):
-            need.elements |= _elements_of(text, entity, catalog)
+    groups = _compiled_groups(expr, entity, catalog)
+    if groups is not None:  # what the report itself will read: the same rule decides missing there
+        need.groups += groups
+        need.elements |= {e for g in groups for e in g}
+    else:
+        for text in (expr.get("filter"), expr.get("of"), expr.get("date")):
+            if isinstance(text, str):
+                need.elements |= _elements_of(text, entity, catalog)
     refs = list(expr.get("ratio") or []) + [expr[k] for k in ("previous", "change") if expr.get(k)]
     for ref in refs:
         if ref in seen or ref not in library:
             continue
         seen.add(ref)
         _collect(need, dict(library.get(ref).expr), library, catalog, seen)
+
+
+def _compiled_groups(expr: dict[str, Any], entity: str, catalog: Any) -> list[frozenset[str]] | None:
+    """The element groups an aggregate field requires, from the compiler (None if it does not compile here:
+    the regular expression reading below stands in, and the spec's own validation reports the error)."""
+    if not expr.get("agg"):
+        return None
+    from datetime import date
+
+    from biaotong.expr import FieldExpr, compile_fields
+
+    try:
+        f = FieldExpr.load(expr, report_id="review", field_id="f")
+        q = compile_fields({"f": f}, entity, catalog, date.today(), date.today(), report_id="review",
+                           population=f.population)
+    except Exception:  # any failure falls back to the textual reading
+        return None
+    return list(q.fields["f"].requires)
+
+
+def available(n: FieldNeed, el: str, sourced: set[str], is_collected: Any) -> bool:
+    """Whether `el` is answered by a system for this field: sourced itself, or an alternative of its group is."""
+    if el in sourced and not is_collected(el):
+        return True
+    return any(el in g and any(o in sourced and not is_collected(o) for o in g) for g in n.groups if len(g) > 1)
 
 
 def _elements_of(text: str, entity: str, catalog: Any) -> set[str]:

@@ -59,6 +59,10 @@ def yearly_review(ws: Workspace, actor: Actor, year: int) -> dict[str, Any]:
     """Per listed report: burden hours per year, its duplicate / unclear / burden feedback; per department:
     the 表外表 it sent. The evidence to merge or drop reports."""
     require_role(actor, "data_admin", "auditor", "sysadmin", "designer")
+    if not 2000 <= year <= 2100:
+        from biaotong.errors import WorkflowError
+
+        raise WorkflowError(f"年度应在 2000–2100 之间：{year}", f"the year is 2000–2100: {year}", where(field="year"))
     tree = ws.org_tree()
     start = datetime(year, 1, 1, tzinfo=UTC)
     end = datetime(year + 1, 1, 1, tzinfo=UTC)

@@ -190,6 +190,8 @@ def explain(ws: Workspace, actor: Actor, finding_id: int, reason: str) -> dict[s
     text = (reason or "").strip()
     if not text:
         raise WorkflowError("请说明理由（--reason）", "give the reason (--reason)", where(field="reason"))
+    if not 0 < finding_id < 2**63:
+        raise WorkflowError(f"没有编号为 {finding_id} 的问题", f"no finding {finding_id}", where(key=str(finding_id)))
     with ws.engine.begin() as conn:
         row = conn.execute(sa.select(quality_findings).where(quality_findings.c.id == finding_id)).first()
         if row is None:
@@ -212,6 +214,7 @@ def explain(ws: Workspace, actor: Actor, finding_id: int, reason: str) -> dict[s
 def completeness(ws: Workspace, actor: Actor) -> dict[str, Any]:
     from biaotong.quality.completeness import completeness as compute
 
+    require_role(actor, *ADMINS, "auditor")
     return compute(ws)
 
 

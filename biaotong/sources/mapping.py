@@ -16,7 +16,8 @@ import pyarrow.compute as pc
 
 from biaotong.errors import SourceError
 from biaotong.lake.types import ARROW_TYPES, REJECT_SCHEMA
-from biaotong.sources.connectors.base import ROW_COLUMN, source_where
+from biaotong.sources.connectors.base import ROW_COLUMN, SKIP_COLUMN, source_where
+from biaotong.sources.derive import SelectError, derive, select_error
 from biaotong.sources.orgs import OrgResolver, org_codes, org_names
 from biaotong.sources.reasons import Reason, reason_for
 from biaotong.sources.transforms import (
@@ -58,7 +59,7 @@ def convert(raw: pa.Array, el: DataElement, cmap: ColumnMap, catalog: Any) -> Pa
     if kind == "decimal":
         return to_decimal(raw)
     if kind == "boolean":
-        return to_bool(raw)
+        return to_bool(raw, cmap.codes)
     if kind == "date":
         return to_date(raw, cmap.date_format)
     if kind == "code":
@@ -114,12 +115,20 @@ def map_batch(
     first_row: int = 1,
     *,
     org_threshold: float | None = None,
+    stats: dict[str, dict[str, int]] | None = None,
 ) -> tuple[pa.Table, pa.Table]:
     """Map one raw batch. `first_row` numbers the rows when the batch has no `_row` column (databases):
     the caller passes 1 for the first batch and adds each batch's row count. `org_threshold` is the lowest
-    similarity (0-100) for resolving org units by name (the workspace's org_fuzzy_threshold)."""
+    similarity (0-100) for resolving org units by name (the workspace's org_fuzzy_threshold). `stats`, if
+    given, gathers per column how org names resolved ({column: {outcome: rows}})."""
     table = _as_table(batch)
-    for col in [*spec.columns, *(m.parent_column for m in spec.columns.values() if m.parent_column)]:
+    if spec.select:  # derived columns before mapping, for every connector alike
+        try:
+            table = derive(table, spec.select)
+        except SelectError as exc:
+            name = exc.name or next(iter(spec.select))
+            raise select_error(spec.name, name, exc, source_where(spec, key=f"select.{name}")) from None
+    for col in spec.mapped_columns():
         if col not in table.column_names:
             raise SourceError(
                 f"数据源 {spec.name} 的数据中没有列 {col}", f"source {spec.name}: the data has no column {col}",
@@ -137,21 +146,44 @@ def map_batch(
     drop = np.zeros(table.num_rows, dtype=bool)
     pieces: list[pa.Table] = []
     arrays: list[pa.Array] = []
+    if SKIP_COLUMN in table.column_names:  # 小计/合计 rows a connector recognised: reported, never loaded
+        reason = _column(table, SKIP_COLUMN)
+        skip = pc.is_valid(reason)
+        if pc.any(skip).as_py():
+            first = spec.read_column(next(iter(spec.columns)))
+            piece = _rejects(rows, first, key, reason, skip,
+                             Reason(pc.binary_join_element_wise("小计/合计行，已跳过：", reason, ""),
+                                    pc.binary_join_element_wise("subtotal row skipped: ", reason, "")), "skipped")
+            if piece is not None:
+                pieces.append(piece)
+            keep = pc.invert(skip)
+            table, rows = table.filter(keep), rows.filter(keep)
+            drop = np.zeros(table.num_rows, dtype=bool)
     for col, cmap in spec.columns.items():
         el = catalog.element(spec.entity, cmap.element)
-        raw = _column(table, col)
+        raw = _column(table, spec.read_column(col))
         if el.code == entity.org and cmap.org_by_name:
             parents = clean_text(_column(table, cmap.parent_column)) if cmap.parent_column else None
-            parsed = org_names(raw, parents, org_resolver, org_threshold)
+            level = None if cmap.level == "any" else cmap.level
+            parsed = org_names(raw, parents, org_resolver, org_threshold, level=level, address=cmap.address)
         elif el.code == entity.org:
             parsed = org_codes(raw, org_resolver)
         else:
             parsed = convert(raw, el, cmap, catalog)
+        if stats is not None and parsed.outcome is not None:
+            counts = stats.setdefault(col, {})
+            for item in pc.value_counts(parsed.outcome).to_pylist():
+                counts[item["values"]] = counts.get(item["values"], 0) + int(item["counts"])
         whole_row = el.code in (key, entity.org)
-        kind = "row" if whole_row else "cell"
-        piece = _rejects(rows, col, el.code, raw, parsed.bad, reason_for(el, cmap, parsed, catalog), kind)
+        policy = cmap.on_invalid or ("reject_row" if whole_row else "blank")
+        kind = {"reject_row": "row", "blank": "cell", "flag": "flag"}[policy]
+        piece = _rejects(rows, col, el.code, raw, parsed.bad, _reason(el, cmap, parsed, catalog, policy), kind)
         if piece is not None:
             pieces.append(piece)
+        if policy == "flag":  # kept as written (cleaned), and listed: a credit code with a wrong check digit
+            parsed = Parsed(pc.if_else(pc.fill_null(parsed.bad, False), clean_text(raw), parsed.values), parsed.bad)
+        elif policy == "reject_row" and not whole_row:
+            drop |= pc.fill_null(parsed.bad, False).to_numpy(zero_copy_only=False)
         if whole_row:
             empty = pc.and_(pc.is_null(parsed.values), pc.invert(parsed.bad))
             piece = _rejects(rows, col, el.code, raw, empty, Reason.empty(el, key), "row")
@@ -167,6 +199,16 @@ def map_batch(
     if rejects.num_rows:
         rejects = rejects.sort_by([("row", "ascending"), ("kind", "descending")])
     return mapped, rejects
+
+
+def _reason(el: DataElement, cmap: ColumnMap, parsed: Parsed, catalog: Any, policy: str) -> Reason:
+    reason = reason_for(el, cmap, parsed, catalog)
+    if policy != "flag":
+        return reason
+    tag_zh, tag_en = "（按 on_invalid: flag 保留原值）", " (kept as written: on_invalid: flag)"
+    zh = pc.binary_join_element_wise(reason.zh, tag_zh, "") if isinstance(reason.zh, pa.Array) else reason.zh + tag_zh
+    en = pc.binary_join_element_wise(reason.en, tag_en, "") if isinstance(reason.en, pa.Array) else reason.en + tag_en
+    return Reason(zh, en)
 
 
 __all__ = ["ARROW_TYPES", "REJECT_SCHEMA", "convert", "map_batch", "mapped_schema"]

@@ -8,7 +8,7 @@ import threading
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
@@ -104,22 +104,30 @@ class SourcePreview:
     raw: pa.Table  # the raw rows as read
     mapped: pa.Table
     rejects: pa.Table
+    resolution: dict[str, dict[str, int]] = field(default_factory=dict)  # org names: {column: {outcome: rows}}
+    scanned: int = 0  # rows the resolution counts and reject_counts cover
+    reject_counts: dict[str, int] = field(default_factory=dict)  # by kind (row, cell, flag, skipped, …)
 
     @property
     def ok(self) -> bool:
         return self.rejects.num_rows == 0
 
 
-def test_source(spec: SourceSpec, catalog: Any, org_tree: OrgResolver | None, limit: int = 20) -> SourcePreview:
-    """Connect, read the first `limit` rows, map them. Raises SourceError if the source cannot be read."""
+def test_source(
+    spec: SourceSpec, catalog: Any, org_tree: OrgResolver | None, limit: int = 20, *, scan: int = 0
+) -> SourcePreview:
+    """Connect, read the first `limit` rows, map them. Raises SourceError if the source cannot be read.
+    With `scan` > `limit`, the first `scan` rows are mapped too, for the org-name resolution counts by
+    outcome and the reject counts by kind (duplicates are only found by a sync)."""
     connector = open_connector(spec.connection.kind)
     raws: list[pa.RecordBatch] = []
     maps: list[pa.Table] = []
     rejects: list[pa.Table] = []
     first_row = 1
+    stats: dict[str, dict[str, int]] = {}
     for batch in connector.batches(spec, limit=limit):
         raws.append(batch)
-        mapped, rej = map_batch(spec, catalog, org_tree, batch, first_row)
+        mapped, rej = map_batch(spec, catalog, org_tree, batch, first_row, stats=stats)
         first_row += batch.num_rows
         maps.append(mapped)
         rejects.append(rej)
@@ -128,6 +136,32 @@ def test_source(spec: SourceSpec, catalog: Any, org_tree: OrgResolver | None, li
         raw=raw,
         mapped=pa.concat_tables(maps) if maps else mapped_schema(spec, catalog).empty_table(),
         rejects=pa.concat_tables(rejects) if rejects else REJECT_SCHEMA.empty_table(),
+        resolution=stats, scanned=first_row - 1,
+        reject_counts=_kinds(rejects),
+    ) if scan <= limit else _scanned(spec, catalog, org_tree, limit, scan, raw, maps, rejects)
+
+
+def _kinds(rejects: list[pa.Table]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for t in rejects:
+        for kind in t.column("kind").to_pylist():
+            counts[kind] = counts.get(kind, 0) + 1
+    return counts
+
+
+def _scanned(spec: SourceSpec, catalog: Any, org_tree: OrgResolver | None, limit: int, scan: int, raw: pa.Table,
+             maps: list[pa.Table], rejects: list[pa.Table]) -> SourcePreview:
+    stats: dict[str, dict[str, int]] = {}
+    counted: list[pa.Table] = []
+    first_row = 1
+    for batch in open_connector(spec.connection.kind).batches(spec, limit=scan):
+        _mapped, rej = map_batch(spec, catalog, org_tree, batch, first_row, stats=stats)
+        first_row += batch.num_rows
+        counted.append(rej.select(["kind"]))
+    return SourcePreview(
+        raw=raw, mapped=pa.concat_tables(maps) if maps else mapped_schema(spec, catalog).empty_table(),
+        rejects=pa.concat_tables(rejects) if rejects else REJECT_SCHEMA.empty_table(),
+        resolution=stats, scanned=first_row - 1, reject_counts=_kinds(counted),
     )
 
 

@@ -67,10 +67,28 @@ class Connection(_Strict):
 
 class ColumnMap(_Strict):
     element: str
+    column: str | None = None  # the raw column to read when the key under columns: is only a label
     codes: dict[str, str] = Field(default_factory=dict)  # source value -> standard code (before the code list)
     date_format: str | None = None  # "auto" (default for dates) or a strptime format such as %Y%m%d
     org_by_name: bool = False  # the column holds the org unit's name, not its 12-digit code
     parent_column: str | None = None  # with org_by_name: a column holding the township's name
+    level: Literal["village", "township", "any"] = "village"  # with org_by_name: the level the names are at
+    address: bool = False  # with org_by_name: free address text (重庆市某县某镇某村2组), places found inside it
+    on_invalid: Literal["reject_row", "blank", "flag"] | None = None  # None: reject_row for keys, else blank
+
+
+class DuplicatePolicy(_Strict):
+    """Which row of a repeated key is kept: the latest by a mapped column, the first, the last, or none."""
+
+    keep: Literal["latest", "first", "last", "reject"] = "last"
+    by: str | None = None  # with keep: latest — a column under columns: (an approval date, an updated-at)
+
+
+class Schedule(_Strict):
+    """When `biaotong scheduler` syncs the source: a cron line or every N hours (one of them)."""
+
+    cron: str | None = None  # "0 2 * * *" — minute hour day month weekday, Asia/Shanghai
+    every_hours: float | None = Field(default=None, gt=0)
 
 
 class SyncSpec(_Strict):
@@ -87,8 +105,11 @@ class SourceSpec(_Strict):
     table: str | None = None
     query: str | None = None
     key: str | None = None
+    select: dict[str, str] = Field(default_factory=dict)  # derived column -> SQL over the raw columns
     columns: dict[str, ColumnMap] = Field(min_length=1)
     sync: SyncSpec = Field(default_factory=SyncSpec)
+    duplicates: DuplicatePolicy = Field(default_factory=DuplicatePolicy)
+    schedule: Schedule | None = None
     _file: Path | None = PrivateAttr(default=None)
 
     @model_validator(mode="before")
@@ -103,6 +124,8 @@ class SourceSpec(_Strict):
                     target = {**target, "codes": {_scalar(k): _scalar(v) for k, v in target["codes"].items()}}
                 cols[_scalar(col)] = target
             data = {**data, "columns": cols}
+        if isinstance(data, dict) and isinstance(data.get("select"), dict):
+            data = {**data, "select": {_scalar(k): _scalar(v) for k, v in data["select"].items()}}
         return data
 
     @property
@@ -119,18 +142,37 @@ class SourceSpec(_Strict):
                 return col
         return None
 
-    def source_columns(self) -> list[str]:
-        """Every raw column the connectors must read: mapped, parent-name and updated_at columns."""
-        out = list(self.columns)
-        for m in self.columns.values():
-            if m.parent_column and m.parent_column not in out:
-                out.append(m.parent_column)
+    def read_column(self, col: str) -> str:
+        """The column (raw or derived) a `columns:` entry reads: its `column:` if given, else its key."""
+        return self.columns[col].column or col
+
+    def mapped_columns(self) -> list[str]:
+        """The columns mapping reads after `select:` ran: mapped, parent-name and updated_at columns."""
+        out: list[str] = []
+        for col, m in self.columns.items():
+            for c in (self.read_column(col), m.parent_column):
+                if c and c not in out:
+                    out.append(c)
         if self.sync.updated_at and self.sync.updated_at not in out:
             out.append(self.sync.updated_at)
         return out
 
+    def source_columns(self) -> list[str]:
+        """Every raw column the connectors must read: mapped, parent-name and updated_at columns, with
+        derived (`select:`) columns replaced by the raw columns their expressions read."""
+        from biaotong.sources.derive import referenced_columns
+
+        out = [c for c in self.mapped_columns() if c not in self.select]
+        out.extend(c for c in referenced_columns(self.select) if c not in out)
+        return out
+
     def key_path_of_column(self, col: str) -> str:
         """The spec key where a raw column is declared, for error messages."""
+        if col in self.select:
+            return f"select.{col}"
+        for c, m in self.columns.items():
+            if m.column == col:
+                return f"columns.{c}.column"
         if col in self.columns:
             return f"columns.{col}"
         if col == self.sync.updated_at:
@@ -138,6 +180,9 @@ class SourceSpec(_Strict):
         for c, m in self.columns.items():
             if m.parent_column == col:
                 return f"columns.{c}.parent_column"
+        for name, text in self.select.items():
+            if col in text:
+                return f"select.{name}"
         return "columns"
 
 
@@ -174,6 +219,7 @@ def _fields_at(loc: tuple[Any, ...]) -> list[str]:
     """The allowed keys at `loc` (for "did you mean")."""
     models: dict[tuple[str, ...], type[BaseModel]] = {
         (): SourceSpec, ("connection",): Connection, ("connection", "paging"): Paging, ("sync",): SyncSpec,
+        ("duplicates",): DuplicatePolicy, ("schedule",): Schedule,
     }
     path = tuple(str(p) for p in loc)
     model = ColumnMap if len(path) == 2 and path[0] == "columns" else models.get(path)
@@ -299,6 +345,9 @@ def check_spec(spec: SourceSpec, catalog: Any, ctx: _Ctx | None) -> str | None:
         raise err("sync.updated_at", f"列名 {spec.sync.updated_at!r} 不合法", f"bad column name {spec.sync.updated_at!r}")
     for col, m in spec.columns.items():
         _check_column_options(spec, col, m, elements[m.element], entity.org, catalog, err)
+    from biaotong.sources.policies import check_policies
+
+    check_policies(spec, catalog, key, err)
     return department
 
 
@@ -370,9 +419,9 @@ def _check_column_options(
     spec: SourceSpec, col: str, m: ColumnMap, el: DataElement, org: str, catalog: Any, err: Any
 ) -> None:
     base = f"columns.{col}"
-    if m.codes and el.value_type != "code":
+    if m.codes and el.value_type not in ("code", "boolean"):
         raise err(f"{base}.codes", f"数据元 {el.code} 不是代码型，不能使用 codes", f"element {el.code} is not coded; codes do not apply")
-    if m.codes and el.code_list:
+    if m.codes and el.code_list and el.value_type == "code":
         codes = catalog.code_list(el.code_list)
         for source_value, target in m.codes.items():
             if codes.lookup(target) is None:

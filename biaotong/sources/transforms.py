@@ -20,8 +20,13 @@ FULLWIDTH = {chr(0xFF10 + i): str(i) for i in range(10)} | {
     "\uff0e": ".", "\uff0c": ",", "\uff0d": "-", "\uff0b": "+", "\uff38": "X", "\uff58": "x", "\uff05": "%",
     "\uff0f": "/", "\uff1a": ":",
 }
-TRUE_WORDS = ("是", "y", "yes", "1", "true", "t", "有", "√", "✓", "✔", "对", "已", "1.0")
-FALSE_WORDS = ("否", "n", "no", "0", "false", "f", "无", "×", "✗", "✘", "x", "错", "未", "没有", "0.0")
+TRUE_WORDS = ("是", "y", "yes", "1", "true", "t", "有", "√", "✓", "✔", "对", "已", "1.0", "☑", "○")
+FALSE_WORDS = ("否", "n", "no", "0", "false", "f", "无", "×", "✗", "✘", "x", "错", "未", "没有", "0.0", "☐", "不是")
+# Departments write a state and its negation: 已签约/未签约, 已消除/未消除, 有/无, 是否… — 已… and 未…/没… /
+# 不… followed by the same word.
+YES_PREFIX_RE = r"^(已|有)\p{Han}{1,6}$"
+NO_PREFIX_RE = r"^(未|没|没有|无|不|非)\p{Han}{1,6}$"
+UNKNOWN_WORDS = ("不详", "未知", "不清楚", "不确定", "待定", "待核实", "未核实")
 INT_RE = r"^[+-]?\d{1,18}(\.0*)?$"
 DEC_RE = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
 YMD_SEP_RE = (r"^(?P<y>\d{4})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})\s*日?"
@@ -38,6 +43,7 @@ class Parsed:
     bad: pa.Array  # bool: a value was present but could not be used
     reason: pa.Array | None = None  # optional per-row reason (zh) where bad; None = the caller's generic reason
     reason_en: pa.Array | None = None
+    outcome: pa.Array | None = None  # org units by name: how each row resolved (exact, alias, ambiguous, …)
 
 
 def on_distinct(arr: pa.Array, fn: Callable[[pa.Array], pa.Array]) -> pa.Array:
@@ -143,14 +149,23 @@ def to_decimal(arr: pa.Array) -> Parsed:
     return Parsed(out.field("v"), out.field("bad"))
 
 
-def to_bool(arr: pa.Array) -> Parsed:
+def to_bool(arr: pa.Array, codes: dict[str, str] | None = None) -> Parsed:
+    """Yes/no: the declared `codes` first (在册: 是), then the usual words and 已…/未… pairs."""
     if pa.types.is_boolean(arr.type):
         return Parsed(arr, _false(len(arr)))
+    declared = {str(k).strip().lower(): str(v).strip().lower() in {w.lower() for w in TRUE_WORDS} | {"true", "yes"}
+                for k, v in (codes or {}).items()}
 
     def parse(a: pa.Array) -> pa.Array:
         text = pc.utf8_lower(halfwidth(clean_text(a)))
-        yes = pc.is_in(text, value_set=pa.array(TRUE_WORDS))
-        no = pc.is_in(text, value_set=pa.array(FALSE_WORDS))
+        mine_yes = pa.array([k for k, v in declared.items() if v], pa.string())
+        mine_no = pa.array([k for k, v in declared.items() if not v], pa.string())
+        known = pc.or_(pc.is_in(text, value_set=mine_yes), pc.is_in(text, value_set=mine_no))
+        yes = pc.or_(pc.is_in(text, value_set=mine_yes), pc.and_(pc.invert(known), pc.or_(
+            pc.is_in(text, value_set=pa.array(TRUE_WORDS)), pc.match_substring_regex(text, YES_PREFIX_RE))))
+        no = pc.or_(pc.is_in(text, value_set=mine_no), pc.and_(pc.invert(known), pc.or_(
+            pc.is_in(text, value_set=pa.array(FALSE_WORDS)), pc.match_substring_regex(text, NO_PREFIX_RE))))
+        no = pc.and_(no, pc.invert(pc.is_in(text, value_set=pa.array(UNKNOWN_WORDS))))
         values = pc.if_else(yes, True, pc.if_else(no, False, None))
         return pa.StructArray.from_arrays([values, _bad(text, pc.or_(yes, no))], ["v", "bad"])
 

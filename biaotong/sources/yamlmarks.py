@@ -8,6 +8,7 @@ from typing import Any
 import yaml
 
 from biaotong.errors import SourceError, where
+from biaotong.yamlfile import compose_yaml, construct_yaml
 
 
 class MarkedYaml:
@@ -46,8 +47,8 @@ def read_yaml(path: Path) -> MarkedYaml:
             "数据源定义文件须为 UTF-8 编码", "the source spec file must be UTF-8 encoded", where(file=str(path))
         ) from exc
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        root = compose_yaml(text, str(path), SourceError)  # bounded: size, depth, aliases expanded
+        data = construct_yaml(root)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)

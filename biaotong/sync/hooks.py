@@ -15,7 +15,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 # Built-ins, also declared as entry points; listed here for a source checkout without package metadata.
-BUILTIN = {"events": "biaotong.events.hooks:after_sync", "quality": "biaotong.quality.run:after_sync"}
+BUILTIN = {"events": "biaotong.events.hooks:after_sync", "quality": "biaotong.quality.run:after_sync",
+           "corrections": "biaotong.tasks.corrections:after_sync"}
 
 
 def _hooks() -> dict[str, Any]:

@@ -6,22 +6,29 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
 from biaotong.errors import BiaotongError, SyncError, where
-from biaotong.lake.snapshots import Snapshot, snapshot_as_of
+from biaotong.i18n import msg
+from biaotong.lake.snapshots import Snapshot
 from biaotong.lake.writer import SnapshotWriter, remove_snapshot_dir
 from biaotong.ledger.events import Event
-from biaotong.ledger.log import record
+from biaotong.ledger.keys import ensure_keys
+from biaotong.ledger.log import head, record
 from biaotong.sources.mapping import mapped_schema
+from biaotong.sources.policies import duplicate_options
 from biaotong.sources.preview import read_mapped
 from biaotong.sources.watermark import decode_watermark, encode_watermark
 from biaotong.store.schema import snapshots, sync_runs
-from biaotong.sync.registry import SourceInfo, get_source, list_sources
+from biaotong.sync.hold import SyncHeld, accept_held, hold, is_drop, max_drop
+from biaotong.sync.hooks import run_after_sync
+from biaotong.sync.registry import SourceInfo, current_snapshot, get_source, list_sources
+from biaotong.sync.schedule_lock import exclusive
+from biaotong.sync.unchanged import is_unchanged, keep_previous
 
 if TYPE_CHECKING:
     from biaotong.workspace import Workspace
@@ -37,12 +44,14 @@ class SyncResult:
     rows_read: int = 0
     seconds: float = 0.0
     error: str | None = None
+    unchanged: bool = False  # the data hashed as the current snapshot's: no new snapshot was written
+    after: dict[str, Any] = field(default_factory=dict)  # what the after-sync hooks said (quality, events)
 
     def to_json(self) -> dict[str, Any]:
         snap = self.snapshot
         return {
             "source": self.source, "ok": self.ok, "rows_read": self.rows_read, "seconds": round(self.seconds, 3),
-            "error": self.error,
+            "error": self.error, "unchanged": self.unchanged, "after": self.after,
             "snapshot": None if snap is None else {
                 "id": snap.id, "rows": snap.row_count, "rejects": snap.reject_count, "sha256": snap.sha256,
                 "reject_summary": snap.reject_summary,
@@ -51,13 +60,29 @@ class SyncResult:
 
 
 def sync_source(
-    ws: Workspace, name: str, *, actor: str = "admin", progress: Progress | None = None
+    ws: Workspace, name: str, *, actor: str = "admin", progress: Progress | None = None, accept_drop: bool = False,
+    hooks: bool = True,
 ) -> SyncResult:
+    """With `accept_drop`, the newest snapshot held back for losing rows becomes current (or, if none is
+    held, this sync may lose rows)."""
     info = get_source(ws, name)
-    return _sync(ws, info, actor=actor, progress=progress)
+    result: SyncResult | None = None
+    if accept_drop:
+        started = time.perf_counter()
+        accepted = accept_held(ws, info, actor=actor)
+        if accepted is not None:
+            result = SyncResult(info.name, True, accepted, accepted.row_count, time.perf_counter() - started)
+    if result is None:
+        with exclusive(ws, info.name):  # never two runs of one source at once (scheduler or by hand)
+            result = _sync(ws, info, actor=actor, progress=progress, accept_drop=accept_drop)
+    if hooks and result.ok and result.snapshot is not None and not result.unchanged:
+        result.after = run_after_sync(ws, [(result.source, result.snapshot.id)], actor)
+    return result
 
 
-def _sync(ws: Workspace, info: SourceInfo, *, actor: str, progress: Progress | None) -> SyncResult:
+def _sync(
+    ws: Workspace, info: SourceInfo, *, actor: str, progress: Progress | None, accept_drop: bool = False
+) -> SyncResult:
     spec = info.spec
     catalog = ws.catalog
     tree = ws.org_tree()
@@ -66,11 +91,11 @@ def _sync(ws: Workspace, info: SourceInfo, *, actor: str, progress: Progress | N
         run_id = conn.execute(
             sa.insert(sync_runs).values(source=info.name, started_at=datetime.now(UTC), status="running")
         ).inserted_primary_key[0]
-        previous = snapshot_as_of(conn, info.name)
+        previous = current_snapshot(conn, info.name)  # of the current spec version
     incremental = spec.sync.mode == "incremental" and previous is not None
     watermark = previous.watermark if incremental and previous else None
     key = spec.key or catalog.entity(spec.entity).key
-    writer = SnapshotWriter(ws.lake_dir, info.name, mapped_schema(spec, catalog), key)
+    writer = SnapshotWriter(ws.lake_dir, info.name, mapped_schema(spec, catalog), key, **duplicate_options(spec))
     rows = 0
     snap: Snapshot | None = None
     try:
@@ -85,6 +110,13 @@ def _sync(ws: Workspace, info: SourceInfo, *, actor: str, progress: Progress | N
                 progress(rows)
         watermark = encode_watermark(mark)
         snap = writer.finalize(previous=previous, mode="incremental" if incremental else "full", watermark=watermark)
+        if previous is not None and is_unchanged(previous, snap):
+            kept = keep_previous(ws, info, snap, previous, run_id=run_id, actor=actor, rows_read=rows)
+            return SyncResult(info.name, True, kept, rows, time.perf_counter() - started, unchanged=True)
+        share = max_drop(ws, info)
+        if not accept_drop and is_drop(previous, snap, share):
+            assert previous is not None
+            raise hold(ws, info, snap, previous, run_id=run_id, actor=actor, rows_read=rows, share=share)
         with ws.engine.begin() as conn:
             conn.execute(sa.insert(snapshots).values(
                 id=snap.id, source=snap.source, taken_at=snap.taken_at, mode=snap.mode, row_count=snap.row_count,
@@ -100,6 +132,9 @@ def _sync(ws: Workspace, info: SourceInfo, *, actor: str, progress: Progress | N
                 detail={"snapshot": snap.id, "mode": snap.mode, "rows_read": rows, "rows": snap.row_count,
                         "rejects": snap.reject_count, "previous": previous.id if previous else None},
             ))
+            head(conn, ensure_keys(ws.home))  # a signed head after every sync: a verifier always has one
+    except SyncHeld:
+        raise  # the snapshot is kept aside and the run recorded as held
     except BaseException as exc:
         writer.abort()
         if snap is not None:
@@ -130,7 +165,17 @@ def sync_all(
         started = time.perf_counter()
         try:
             cb = (lambda n, _name=info.name: progress(_name, n)) if progress else None
-            results.append(_sync(ws, info, actor=actor, progress=cb))
+            with exclusive(ws, info.name):
+                results.append(_sync(ws, info, actor=actor, progress=cb))
         except BiaotongError as exc:
             results.append(SyncResult(info.name, False, None, 0, time.perf_counter() - started, exc.message))
+        except Exception as exc:  # anything else (a dropped metadata-store connection…) stops this source only
+            text = msg(f"同步失败（{type(exc).__name__}），其余数据源继续", f"sync failed ({type(exc).__name__}); the other sources go on")
+            results.append(SyncResult(info.name, False, None, 0, time.perf_counter() - started, f"{text}: {str(exc)[:300]}"))
+    # The hooks run once for the whole round (quality reads every source: once is enough).
+    synced = [(r.source, r.snapshot.id) for r in results if r.ok and r.snapshot is not None and not r.unchanged]
+    after = run_after_sync(ws, synced, actor)
+    for r in results:
+        if (r.source, r.snapshot.id if r.snapshot else None) in synced:
+            r.after = after
     return results

@@ -78,6 +78,8 @@ def decide(ws: Workspace, cid: int, verdict: str, answer: str, *, actor: str, de
         raise WorkflowError("结论应为 accept 或 reject", "the verdict is accept or reject")
     if not (answer or "").strip():
         raise WorkflowError("请给出答复（--answer）", "give an answer (--answer)", where(field="answer"))
+    if not 0 < cid < 2**63:
+        raise WorkflowError(f"没有纠错 {cid}", f"no correction {cid}", where(key=str(cid)))
     with ws.engine.begin() as conn:
         row = conn.execute(sa.select(corrections).where(corrections.c.id == cid)).first()
         if row is None:

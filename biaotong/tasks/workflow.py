@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
 
 def get(conn: Connection, task_id: int) -> Any:
+    if not 0 < task_id < 2**63:
+        raise WorkflowError(f"没有编号为 {task_id} 的填报任务", f"no task {task_id}", where(key=str(task_id)))
     row = conn.execute(sa.select(tasks).where(tasks.c.id == task_id)).first()
     if row is None:
         raise WorkflowError(f"没有编号为 {task_id} 的填报任务", f"no task {task_id}", where(key=str(task_id)))

@@ -102,7 +102,8 @@ def test_reading_personal_data_in_the_clear_is_recorded(demo: Path) -> None:
             events = conn.execute(
                 sa.select(ledger_entries.c.event).where(ledger_entries.c.action == "personal.read")
             ).scalars().all()
-    assert before == 0 and len(events) == 1
-    detail = json.loads(events[0])["detail"]
+    # Earlier tests' traces (as the staff-cleared administrator) read names in clear and are recorded too.
+    assert len(events) == before + 1
+    detail = json.loads(events[-1])["detail"]
     assert detail["role"] == "cleared" and detail["rows"] == len(result.records) > 0
     assert "id_number" in detail["elements"]

@@ -220,12 +220,15 @@ def test_derived_fields_previous_and_change(con, catalog):
     assert derive(fields, {"old": 2, "total": 3})["old_change"] is None  # no previous run given
 
 
-def test_collected_is_typed_null_marked_missing(con, catalog):
+def test_collected_reads_the_answers_element_and_needs_a_source(con, catalog):
     fields = {"roads": FieldExpr(collected="village_collective_income", entity="village")}
     el = catalog.element("village", "village_collective_income")
     q = compile_fields(fields, "village", catalog, START, END, report_id=R)
-    assert q.fields["roads"].missing and q.fields["roads"].value_type == el.value_type
-    assert "CAST(NULL AS" in q.sql()
+    meta = q.fields["roads"]
+    assert meta.value_type == el.value_type and meta.rollup == "sum"
+    # missing until a source (the grassroots collection) holds the element; never COALESCEd to 0
+    assert meta.requires == (frozenset({"village.village_collective_income"}),)
+    assert "SUM(village.village_collective_income)" in q.sql(pretty=False) and "COALESCE" not in q.sql(pretty=False)
 
 
 def test_drilldown_lists_the_people_behind_a_count(con, catalog):

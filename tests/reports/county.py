@@ -17,6 +17,8 @@ import yaml
 
 from biaotong.catalog import import_org_tree, load_catalog, make_citizen_id, make_uscc
 from biaotong.lake.types import ARROW_TYPES
+from biaotong.ledger.events import Event
+from biaotong.ledger.log import record
 from biaotong.store.schema import snapshots, sources
 from biaotong.workspace import Workspace
 
@@ -217,9 +219,9 @@ def _edge_cases(c: County, person: Any) -> None:
         c.residents.append(r)
 
 
-def _table(rows: list[dict[str, Any]], entity: str) -> pa.Table:
+def _table(rows: list[dict[str, Any]], entity: str, only: list[str] | None = None) -> pa.Table:
     cat = load_catalog()
-    els = cat.elements_of(entity)
+    els = [e for e in cat.elements_of(entity) if only is None or e.code in only]
     return pa.table({e.code: pa.array([r.get(e.code) for r in rows], ARROW_TYPES[e.value_type]) for e in els})
 
 
@@ -238,23 +240,37 @@ def install(ws: Workspace, county: County, *, taken_at: datetime | None = None, 
         ("tj_cq", "statistics", "village", county.villages),
     ]
     for name, dept, entity, rows in plan:
-        table = _table(rows, entity)
-        rel = f"{name}/{when:%Y%m%dT%H%M%S}-{tag}"
-        folder = ws.lake_dir / rel
-        folder.mkdir(parents=True, exist_ok=True)
-        pq.write_table(table, folder / "data.parquet")
-        sha = hashlib.sha256((folder / "data.parquet").read_bytes()).hexdigest()
-        with ws.engine.begin() as conn:
-            if not conn.execute(sa.select(sources.c.name).where(sources.c.name == name)).first():
-                conn.execute(sa.insert(sources).values(
-                    name=name, title=name, department=dept, entity=entity, spec={}, spec_sha256="0" * 64,
-                    created_at=when, updated_at=when,
-                ))
-            conn.execute(sa.insert(snapshots).values(
-                id=f"{name}@{tag}", source=name, taken_at=when, mode="full", row_count=table.num_rows,
-                reject_count=0, sha256=sha, columns=[{"name": f.name, "type": str(f.type)} for f in table.schema],
-                path=rel, watermark=None, reject_summary={},
+        add_snapshot(ws, name, dept, entity, rows, when=when, tag=tag)
+
+
+def add_snapshot(
+    ws: Workspace, name: str, dept: str, entity: str, rows: list[dict[str, Any]], *, when: datetime, tag: str,
+    only: list[str] | None = None,
+) -> str:
+    """One snapshot of source `name` (registered if new), as a sync leaves it: Parquet, index row, ledger
+    entry; `only` these element columns (a real sync writes the mapped ones). Returns its id."""
+    table = _table(rows, entity, only)
+    rel = f"{name}/{when:%Y%m%dT%H%M%S}-{tag}"
+    folder = ws.lake_dir / rel
+    folder.mkdir(parents=True, exist_ok=True)
+    pq.write_table(table, folder / "data.parquet")
+    sha = hashlib.sha256((folder / "data.parquet").read_bytes()).hexdigest()
+    snap_id = f"{name}@{tag}"
+    with ws.engine.begin() as conn:
+        if not conn.execute(sa.select(sources.c.name).where(sources.c.name == name)).first():
+            conn.execute(sa.insert(sources).values(
+                name=name, title=name, department=dept, entity=entity, spec={}, spec_sha256="0" * 64,
+                created_at=when, updated_at=when,
             ))
+        conn.execute(sa.insert(snapshots).values(
+            id=snap_id, source=name, taken_at=when, mode="full", row_count=table.num_rows,
+            reject_count=0, sha256=sha, columns=[{"name": f.name, "type": str(f.type)} for f in table.schema],
+            path=rel, watermark=None, reject_summary={},
+        ))
+        # As a sync records it: reads check each snapshot against its ledger entry.
+        record(conn, Event(action="source.sync", actor="test", object=f"source:{name}",
+                           hashes={"snapshot_sha256": sha}, detail={"snapshot": snap_id, "rows": table.num_rows}))
+    return snap_id
 
 
 def write_raw(county: County, folder: Path) -> dict[str, Path]:

@@ -143,7 +143,7 @@ def test_xlsx_with_merged_title_rows(write_spec: Callable[..., Path], catalog: C
     assert str(rows[0]["assistance_start_date"]) == "2024-03-01"
     assert str(rows[1]["assistance_start_date"]) == "2024-03-01"  # Excel serial 45352
     assert [(r["row"], r["column"], r["kind"]) for r in preview.rejects.to_pylist()] == [
-        (7, "保障金额（元）", "cell"), (7, "认定日期", "cell"), (8, "身份证号码", "row"), (8, "村（社区）代码", "row")]
+        (7, "保障金额（元）", "cell"), (7, "认定日期", "cell"), (8, "身份证号码", "skipped")]  # 填表人：… is a note
 
 
 def test_xlsx_wrong_sheet(write_spec: Callable[..., Path], catalog: Catalog, ids: list[str]) -> None:

@@ -75,6 +75,19 @@ def test_http_json_with_paging(write_spec: Callable[..., Path], catalog: Catalog
     assert [(r["row"], r["value"]) for r in preview.rejects.to_pylist()] == [(4, "火星")]
 
 
+def test_http_json_with_derived_columns(write_spec: Callable[..., Path], catalog: Catalog, server: str,
+                                        ids: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CL_TOKEN", "t0ken")
+    text = HTTP_SPEC.replace("columns: {{sfzh: id_number, xm: name, cjlb: disability_category}}", """\
+select:
+  SFZH: "lower(sfzh)"
+  XM: "'残疾人' || xm"
+columns: {{SFZH: id_number, XM: name}}""")
+    preview = test_source(load_source_spec(write_spec(text.format(url=server)), catalog), catalog, None, limit=100)
+    assert preview.mapped["id_number"].to_pylist() == ids[:7]  # x → X by the ID check after lower()
+    assert preview.mapped["name"].to_pylist()[:2] == ["残疾人人0", "残疾人人1"]
+
+
 def test_http_error_status(write_spec: Callable[..., Path], catalog: Catalog, server: str,
                            monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CL_TOKEN", "wrong")

@@ -22,4 +22,4 @@ def test_migrations_match_the_declared_schema(store_engine: Engine) -> None:
 def test_migrate_twice_is_harmless(store_engine: Engine) -> None:
     migrate(store_engine)
     with store_engine.connect() as conn:
-        assert MigrationContext.configure(conn).get_current_revision() is not None
+        assert MigrationContext.configure(conn).get_current_heads()  # branches (one per capability) allowed

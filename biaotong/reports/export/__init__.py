@@ -50,6 +50,12 @@ def export(result: ReportResult, fmt: str, out: Path | str, *, actor: str = "cli
             where(key="format"),
         )
     target = Path(out)
+    if target.exists() and not target.is_file():  # a folder or a device is never replaced by the output
+        raise ReportError(
+            f"输出路径 {target} 不是普通文件（是目录或设备），请给出文件路径",
+            f"the output path {target} is not a regular file (a folder or a device); give a file path",
+            where(file=str(target), key="out"),
+        )
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.tmp")
     try:

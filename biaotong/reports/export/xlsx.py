@@ -13,15 +13,19 @@ from __future__ import annotations
 import contextlib
 import math
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import xlsxwriter
 from xlsxwriter.format import Format
+from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
+from biaotong.reports.export import pages
+from biaotong.reports.export.pages import cell_height, text_width
+from biaotong.reports.export.safe import safe_value
 from biaotong.reports.result import Column, ReportResult
 
 # Cell styles, as XlsxWriter format properties (combined and cached per workbook by _Styles).
@@ -42,9 +46,6 @@ STREAM_ROWS = 100_000  # longer rosters: constant-memory mode (~1 M cells ≈ 12
 _BAD_SHEET_CHARS = str.maketrans({ch: "_" for ch in "[]:*?/\\"})
 
 
-def _text_width(text: Any) -> float:
-    s = "" if text is None else str(text)
-    return sum(2.0 if ord(ch) > 0x2E80 else 1.1 for ch in s)
 
 
 def number_format(col: Column) -> str:
@@ -92,9 +93,13 @@ class _Writer:
     def __init__(self, ws: Worksheet) -> None:
         self.ws = ws
         self._by_type: dict[type, Callable[[int, int, Any, Format | None], Any]] = {
-            str: ws.write_string, int: ws.write_number, float: self._float, bool: ws.write_boolean,
+            str: self.text, int: ws.write_number, float: self._float, bool: ws.write_boolean,
             type(None): ws.write_blank,
         }
+
+    def text(self, row: int, col: int, v: str, fmt: Format | None = None) -> Any:
+        """Always as text, never a formula; unholdable characters made visible, over-long values refused."""
+        return self.ws.write_string(row, col, safe_value(v, "xlsx", row=row + 1, column=xl_col_to_name(col)), fmt)
 
     def _float(self, row: int, col: int, v: float, fmt: Format | None) -> Any:
         if math.isfinite(v):
@@ -113,7 +118,7 @@ class _Writer:
         elif isinstance(v, int | float | Decimal):
             self._float(row, col, float(v), fmt)
         else:
-            self.ws.write_string(row, col, str(v), fmt)
+            self.text(row, col, str(v), fmt)
 
 
 def _header_grid(result: ReportResult) -> tuple[list[list[Any]], list[tuple[int, int, int, int]]]:
@@ -176,6 +181,8 @@ def write_xlsx(result: ReportResult, out: Path, **_: Any) -> None:
         "constant_memory": stream, "strings_to_numbers": False, "strings_to_formulas": False,
         "strings_to_urls": False, "remove_timezone": True,
     })
+    # No wall-clock time in the file: re-generated as known at its publication, it has the same bytes.
+    wb.set_properties({"created": result.data_as_of or datetime.combine(result.period.end, time())})
     try:
         _write_sheet(wb, result, lead, ncols, grid, merges)
     except BaseException:
@@ -192,74 +199,128 @@ def _write_sheet(wb: xlsxwriter.Workbook, result: ReportResult, lead: list[tuple
     style = _Styles(wb)
     writer = _Writer(ws)
     put = writer.put
-
-    # Everything that is not a cell comes first: column widths, the title row's height, freeze panes, print.
     if layout == "form":
-        widths = [max(12.0, *(_text_width(it["label"]) + 2 for it in result.items)), 10.0, 14.0]
-    else:
-        widths = [w for _, w in lead] + [
-            min(max(8.0, _text_width(c.label) / (2 if len(c.label) > 8 else 1) + 2), 30.0) for c in result.columns
-        ]
-        if layout == "aggregate":
-            widths[0] = max(widths[0], *(_text_width(r.label) + 2 * r.depth for r in result.rows), 8.0)
-        if layout == "roster":
-            for j, c in enumerate(result.columns):
-                longest = max((_text_width(rec.get(c.id)) for rec in result.records[:500]), default=0)
-                widths[1 + j] = min(max(widths[1 + j], longest + 2), 40.0)
-        ws.freeze_panes(2 + len(grid), len(lead))
+        _cards(result, ws, writer, style)
+        return
+
+    # Everything that is not a cell comes first: column widths, row heights, freeze panes, print setup.
+    widths = [w for _, w in lead] + [
+        min(max(8.0, text_width(c.label) / (2 if len(c.label) > 8 else 1) + 2), 30.0) for c in result.columns
+    ]
+    if layout == "aggregate":
+        widths[0] = max(widths[0], *(text_width(r.label) + 2 * r.depth for r in result.rows), 8.0)
+    if layout == "roster":
+        for j, c in enumerate(result.columns):
+            longest = max((text_width(rec.get(c.id)) for rec in result.records[:500]), default=0)
+            widths[1 + j] = min(max(widths[1 + j], longest + 2), 40.0)
+    top = 2
+    ws.freeze_panes(top + len(grid), len(lead))
     for j, w in enumerate(widths):
         ws.set_column(j, j, w)
+    ws.set_default_row(pages.ROW_POINTS)
     ws.set_row(0, 30)
-    ws.center_horizontally()
-    if ncols > 8:
-        ws.set_landscape()
-    else:
-        ws.set_portrait()
+    heights = _header_heights(grid, merges, widths)
+    for r, h in enumerate(heights):
+        ws.set_row(top + r, h)
 
-    # Title and unit line (rows 1–2).
+    # Title and 填报单位 line (rows 1–2): page one only; the header block repeats on every page.
     ws.merge_range(0, 0, 0, ncols - 1, f"{result.period.label}{result.spec.title}", style(TITLE_FONT, CENTER))
-    ws.write_string(1, 0, f"填报单位：{result.org_name}", style(LEFT))
+    writer.text(1, 0, f"填报单位：{result.org_name}", style(LEFT))
     unit_note = result.spec.unit_note or ""
     ws.write_string(1, ncols - 1, f"{unit_note}  报告期：{result.period.label}".strip(), style(RIGHT))
 
     # Headers from row 3.
-    top = 2
-    if layout == "form":
-        head = style(HEAD_FONT, CENTER, BOX)
-        for j, h in enumerate(("项目", "单位", "数值")):
-            ws.write_string(top, j, h, head)
-        row = top + 1
-    else:
-        unit_level = len(grid) - 1
-        head, unit = style(HEAD_FONT, CENTER, BOX), style(BODY_FONT, CENTER, BOX)
-        starts: dict[int, list[tuple[int, int, int, int]]] = {}
-        for m in merges:
-            starts.setdefault(m[0], []).append(m)
-        for r, values in enumerate(grid):
-            fmt = head if r < unit_level else unit
-            for j, v in enumerate(values):
-                put(top + r, j, v, fmt)
-            for r1, c1, r2, c2 in starts.get(r, []):
-                ws.merge_range(top + r1, c1, top + r2, c2, values[c1], fmt)
-        row = top + len(grid)
+    unit_level = len(grid) - 1
+    head, unit = style(HEAD_FONT, CENTER, BOX), style(BODY_FONT, CENTER, BOX)
+    starts: dict[int, list[tuple[int, int, int, int]]] = {}
+    for m in merges:
+        starts.setdefault(m[0], []).append(m)
+    for r, values in enumerate(grid):
+        fmt = head if r < unit_level else unit
+        for j, v in enumerate(values):
+            put(top + r, j, v, fmt)
+        for r1, c1, r2, c2 in starts.get(r, []):
+            ws.merge_range(top + r1, c1, top + r2, c2, values[c1], fmt)
+    body = top + len(grid)
 
-    # Body.
     if layout == "aggregate":
-        row = _aggregate(result, row, writer, style)
-    elif layout == "roster":
-        row = _roster(result, row, writer, style)
+        row = _aggregate(result, body, writer, style)
     else:
-        row = _form(result, row, writer, style)
+        row = _roster(result, body, writer, style)
+    last = _footer(result, ws, writer, row + 1, ncols, style)
 
-    # Footer, one empty row below the body.
-    day = (result.generated_at.date() if result.generated_at else date.today()).isoformat()
-    foot = row + 1
+    shape = pages.shape_for(widths, force_landscape=layout == "roster")
+    breaks: list[int] = []
+    if layout == "aggregate":
+        usable = shape.usable_height()
+        first = usable - 30 - pages.ROW_POINTS - sum(heights)
+        blocks = [*_township_blocks(result), last - row + 1]  # the signature lines stay with the last rows
+        breaks = [body + b for b in pages.keep_together(blocks, first, usable - sum(heights))]
+    _print_setup(ws, shape, last, ncols, repeat=(top, body - 1), breaks=breaks)
+
+
+def _header_heights(grid: list[list[Any]], merges: list[tuple[int, int, int, int]], widths: list[float]) -> list[float]:
+    """Each header row tall enough for its wrapped labels (a label merged down shares its rows' height)."""
+    span = {(r1, c1): (r2 - r1 + 1, sum(widths[c1:c2 + 1])) for r1, c1, r2, c2 in merges}
+    covered = {(r, c) for r1, c1, r2, c2 in merges for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)}
+    heights = [18.0] * len(grid)
+    for r, values in enumerate(grid[:-1]):  # the last row holds units: one line
+        for c, v in enumerate(values):
+            if v in (None, "") or ((r, c) in covered and (r, c) not in span):
+                continue
+            nrows, width = span.get((r, c), (1, widths[c]))
+            need = cell_height(v, width, nrows)
+            for k in range(r, min(r + nrows, len(grid) - 1)):
+                heights[k] = max(heights[k], need)
+    return heights
+
+
+def _township_blocks(result: ReportResult) -> list[int]:
+    """Row counts of the aggregate's blocks: the total, then each unit of depth 1 with everything below it."""
+    blocks: list[int] = []
+    for r in result.rows:
+        if r.depth <= 1 or not blocks:
+            blocks.append(1)
+        else:
+            blocks[-1] += 1
+    return blocks
+
+
+def _print_setup(ws: Worksheet, shape: pages.PageShape, last_row: int, ncols: int, *,
+                 repeat: tuple[int, int] | None, breaks: list[int]) -> None:
+    """A4, the orientation that suits the width, fit to one page wide (each application scales by its own font
+    metrics), repeated header rows, page numbers, binder margins. The manual breaks were planned at our
+    estimate of the scale, which is never below the application's: a page has room to spare, not a row short."""
+    ws.set_paper(9)
+    if shape.landscape:
+        ws.set_landscape()
+    else:
+        ws.set_portrait()
+    ws.set_margins(**pages.MARGINS)
+    ws.set_footer(pages.FOOTER, {"margin": pages.FOOTER_MARGIN})
+    ws.center_horizontally()
+    ws.print_area(0, 0, last_row, ncols - 1)
+    if repeat is not None:
+        ws.repeat_rows(*repeat)
+    if breaks:
+        ws.set_h_pagebreaks(breaks)
+    ws.fit_to_pages(1, 0)
+
+
+def _footer(result: ReportResult, ws: Worksheet, writer: _Writer, foot: int, ncols: int, style: _Styles) -> int:
+    """The signature lines below a table; returns the last row written. The date is the data's (the newest
+    snapshot's), never the wall clock: re-generated as known at its publication, the file is the same."""
+    day = (result.data_as_of.date() if result.data_as_of else result.period.end).isoformat()
+    note = result.missing_note()
+    if note:  # in the empty row above: blank cells are missing data, not zeros
+        writer.text(foot - 1, 0, note, style(NOTE_FONT))
     third = max(ncols // 3, 1)
-    ws.write_string(foot, 0, f"填报单位：{result.org_name}")
+    writer.text(foot, 0, f"填报单位：{result.org_name}")
     ws.write_string(foot, third, "填报人：")
     ws.write_string(foot, min(2 * third, ncols - 1), "审核人：")
     ws.write_string(foot + 1, 0, f"填报日期：{day}")
     ws.write_string(foot + 2, 0, "数据来源：表通（从系统取数，逐格可追溯：biaotong report explain）", style(NOTE_FONT))
+    return foot + 2
 
 
 def _aggregate(result: ReportResult, row: int, w: _Writer, style: _Styles) -> int:
@@ -285,7 +346,7 @@ def _roster(result: ReportResult, row: int, w: _Writer, style: _Styles) -> int:
     ids = list(enumerate((c.id for c in result.columns), start=1))
     # Numbers take the column's format; text, blanks and booleans stay General, dates yyyy-mm-dd.
     numeric = [plain, *(style(BODY_FONT, BOX, num=number_format(c)) for c in result.columns)]
-    write_string, write_number = ws.write_string, ws.write_number
+    write_string, write_number = w.text, ws.write_number
     for i, rec in enumerate(result.records, start=1):
         write_number(row, 0, i, plain)
         for j, cid in ids:  # the common types inline: this loop runs once per cell of the roster
@@ -303,17 +364,42 @@ def _roster(result: ReportResult, row: int, w: _Writer, style: _Styles) -> int:
     return row
 
 
-def _form(result: ReportResult, row: int, w: _Writer, style: _Styles) -> int:
-    put = w.put
+def _cards(result: ReportResult, ws: Worksheet, w: _Writer, style: _Styles) -> None:
+    """A single-unit form: one card per unit (a township's villages), each on its own page with its own
+    title, 填报单位 line, header and signature lines."""
     by_id: dict[str, Column] = {}
     for c in result.columns:
         by_id.setdefault(c.id, c)
-    label_fmt, unit_fmt, plain = style(BODY_FONT, BOX, LEFT), style(BODY_FONT, BOX, CENTER), style(BODY_FONT, BOX)
-    for it in result.items:
-        label = " > ".join([*it.get("group", []), it["label"]]) if it.get("group") else it["label"]
-        put(row, 0, label, label_fmt)
-        put(row, 1, it.get("unit") or "", unit_fmt)
-        col = by_id.get(it["id"])
-        put(row, 2, it["value"], style(BODY_FONT, BOX, num=number_format(col)) if col is not None else plain)
-        row += 1
-    return row
+    cards = result.cards or [{"org_code": result.org_code, "org_name": result.org_name, "items": result.items}]
+    labels = [(" > ".join([*it.get("group", []), it["label"]]) if it.get("group") else it["label"])
+              for it in cards[0]["items"]]
+    widths = [min(max(12.0, *(text_width(x) + 2 for x in labels)), 60.0), 10.0, 14.0]
+    for j, width in enumerate(widths):
+        ws.set_column(j, j, width)
+    ws.set_default_row(pages.ROW_POINTS)
+    label_fmt = style(BODY_FONT, BOX, LEFT, {"text_wrap": True})
+    unit_fmt, plain = style(BODY_FONT, BOX, CENTER), style(BODY_FONT, BOX)
+    head = style(HEAD_FONT, CENTER, BOX)
+    row, breaks = 0, []
+    for n, card in enumerate(cards):
+        if n:
+            breaks.append(row)
+        ws.set_row(row, 30)
+        ws.merge_range(row, 0, row, 2, f"{result.period.label}{result.spec.title}", style(TITLE_FONT, CENTER))
+        w.text(row + 1, 0, f"填报单位：{card['org_name']}", style(LEFT))
+        ws.write_string(row + 1, 2, f"报告期：{result.period.label}", style(RIGHT))
+        for j, h in enumerate(("项目", "单位", "数值")):
+            ws.write_string(row + 2, j, h, head)
+        row += 3
+        for label, it in zip(labels, card["items"], strict=True):
+            if text_width(label) > widths[0] - 1.5:
+                ws.set_row(row, cell_height(label, widths[0]))
+            w.put(row, 0, label, label_fmt)
+            w.put(row, 1, it.get("unit") or "", unit_fmt)
+            col = by_id.get(it["id"])
+            w.put(row, 2, it["value"], style(BODY_FONT, BOX, num=number_format(col)) if col is not None else plain)
+            row += 1
+        last = _footer(result, ws, w, row + 1, 3, style)
+        w.text(row + 1, 0, f"填报单位：{card['org_name']}")
+        row = last + 1
+    _print_setup(ws, pages.PageShape(False, 1.0), row - 1, 3, repeat=None, breaks=breaks)

@@ -25,6 +25,8 @@ BUILTINS: dict[str, str] = {
     "mysql": "biaotong.sources.connectors.mysql:MySQLConnector",
     "csv": "biaotong.sources.connectors.csvfile:CSVConnector",
     "xlsx": "biaotong.sources.connectors.xlsx:XLSXConnector",
+    "xls": "biaotong.sources.connectors.sheets:SpreadsheetConnector",
+    "et": "biaotong.sources.connectors.sheets:WPSConnector",
     "json": "biaotong.sources.connectors.jsonfile:JSONFileConnector",
     "http": "biaotong.sources.connectors.http:HTTPConnector",
 }

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from biaotong.sources.spec import SourceSpec
 
 ROW_COLUMN = "_row"
+SKIP_COLUMN = "_skip"  # a connector's reason to skip a row (a 小计/合计 line): reported as a reject, never mapped
 BATCH_ROWS = 50_000
 
 

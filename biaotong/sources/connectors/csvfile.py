@@ -13,6 +13,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from biaotong.errors import SourceError
+from biaotong.readerrors import first_ragged_row, scrub
 from biaotong.sources.connectors.base import (
     Connector,
     check_columns,
@@ -94,6 +95,19 @@ def _head(path: Path) -> bytes:
         return fh.read(SNIFF_BYTES)
 
 
+def _parse_error(spec: SourceSpec, path: Path, exc: Exception, header_row: int, columns: int | None) -> SourceError:
+    """pyarrow's complaint, with the line it concerns and without the values it quotes (personal data)."""
+    text = str(exc)
+    if "UTF8" in text or "utf-8" in text or isinstance(exc, UnicodeDecodeError):
+        return _encoding_error(spec, path, scrub(text))
+    row = first_ragged_row(path, encoding=spec.connection.encoding, delimiter=spec.connection.delimiter,
+                           expected=columns, after=header_row) if "columns" in text else None
+    return SourceError(
+        f"文件 {path.name} 无法解析：{scrub(text)}", f"cannot parse {path.name}: {scrub(text)}",
+        source_where(spec, key="connection.path", row=row),
+    )
+
+
 class CSVConnector(Connector):
     kind = "csv"
     uses_path = True
@@ -108,17 +122,20 @@ class CSVConnector(Connector):
         wanted = spec.source_columns()
         # Blank header cells get placeholder names so pyarrow accepts them; they are never read.
         names = [n if n else f"_blank_{i}" for i, n in enumerate(header)]
-        reader = pacsv.open_csv(
-            path,
-            read_options=pacsv.ReadOptions(
-                column_names=names, skip_rows=header_row, encoding=spec.connection.encoding, block_size=16 << 20
-            ),
-            parse_options=pacsv.ParseOptions(delimiter=spec.connection.delimiter, newlines_in_values=True),
-            convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(wanted, pa.string()), include_columns=wanted,
-                strings_can_be_null=True, quoted_strings_can_be_null=True, null_values=[""],
-            ),
-        )
+        try:
+            reader = pacsv.open_csv(
+                path,
+                read_options=pacsv.ReadOptions(
+                    column_names=names, skip_rows=header_row, encoding=spec.connection.encoding, block_size=16 << 20
+                ),
+                parse_options=pacsv.ParseOptions(delimiter=spec.connection.delimiter, newlines_in_values=True),
+                convert_options=pacsv.ConvertOptions(
+                    column_types=dict.fromkeys(wanted, pa.string()), include_columns=wanted,
+                    strings_can_be_null=True, quoted_strings_can_be_null=True, null_values=[""],
+                ),
+            )
+        except (pa.ArrowInvalid, UnicodeDecodeError) as exc:  # the first block is parsed on opening
+            raise _parse_error(spec, path, exc, header_row, len(names)) from None
         yield from take_limit(self._numbered(spec, path, reader, header_row + 1, watermark), limit)
 
     def _numbered(
@@ -131,13 +148,7 @@ class CSVConnector(Connector):
             except StopIteration:
                 return
             except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
-                text = str(exc)
-                if "UTF8" in text or "utf-8" in text or isinstance(exc, UnicodeDecodeError):
-                    raise _encoding_error(spec, path, text.splitlines()[0]) from None
-                raise SourceError(
-                    f"文件 {path.name} 无法解析：{text.splitlines()[0]}", f"cannot parse {path.name}: {text.splitlines()[0]}",
-                    source_where(spec, key="connection.path"),
-                ) from None
+                raise _parse_error(spec, path, exc, first - 1, None) from None
             numbered = with_row_numbers(batch, row)
             row += batch.num_rows
             if watermark is not None and spec.sync.updated_at:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
+from biaotong import limits
 from biaotong.errors import SourceError
 from biaotong.sources.connectors.base import (
     BATCH_ROWS,
@@ -90,8 +91,12 @@ class JSONFileConnector(Connector):
         self, spec: SourceSpec, *, watermark: Any = None, limit: int | None = None
     ) -> Iterator[pa.RecordBatch]:
         path = source_file(spec)
+        if path.stat().st_size > limits.get("json_max_mb") * (1 << 20):
+            raise limits.refuse(SourceError, path.name, "JSON 文件过大", "the JSON file is too large", "json_max_mb")
+        raw = path.read_bytes()
+        limits.check_json(raw, path.name, SourceError)  # size and nesting, before the recursive parser
         try:
-            document = json.loads(path.read_text(encoding="utf-8-sig"))
+            document = json.loads(raw.decode("utf-8-sig"))
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise SourceError(
                 f"文件 {path.name} 不是有效的 JSON：{exc}", f"file {path.name} is not valid JSON: {exc}",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,12 +19,10 @@ import pyarrow as pa
 from openpyxl.utils.exceptions import InvalidFileException
 
 from biaotong.errors import SourceError
+from biaotong.limits import check_workbook
 from biaotong.sources.connectors.base import (
-    BATCH_ROWS,
-    ROW_COLUMN,
     Connector,
     check_columns,
-    filter_watermark,
     source_where,
     take_limit,
 )
@@ -76,10 +74,11 @@ def open_workbook(spec: SourceSpec, path: Path) -> Any:
         if ENCRYPTED_MARK in path.read_bytes():
             raise _not_excel(spec, path, "设有打开密码，请在 Excel 中取消密码后另存为 .xlsx",
                              "is password-protected; remove the password in Excel and save it as .xlsx again")
-        raise _not_excel(spec, path, "是旧版 .xls 格式，请在 Excel 中另存为 .xlsx",
-                         "is an old .xls workbook; save it as .xlsx in Excel")
+        raise _not_excel(spec, path, "是旧版 .xls 格式：请把 connection.kind 改为 xls（WPS 的 .et 用 et）",
+                         "is an old .xls workbook: set connection.kind: xls (et for WPS .et files)")
     if not head.startswith(b"PK\x03\x04"):
         raise _not_excel(spec, path, "不是 Excel 文件（.xlsx）", "is not an Excel (.xlsx) file")
+    check_workbook(path, path.name, SourceError)  # zip parts and the sheets' real extent, before openpyxl opens it
     try:
         return openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
@@ -99,27 +98,6 @@ def pick_sheet(spec: SourceSpec, wb: Any, path: Path) -> ReadOnlyWorksheet:
     return wb[name]
 
 
-def find_header(spec: SourceSpec, rows: Sequence[tuple[int, tuple[Any, ...]]]) -> tuple[int, list[str]]:
-    """(row number, header names) — the declared header row, or the first row naming every mapped column."""
-    wanted = {header_text(c) for c in spec.source_columns()}
-    if spec.connection.header_row is not None:
-        for number, values in rows:
-            if number == spec.connection.header_row:
-                return number, [header_text(v) for v in values]
-        raise SourceError(
-            f"工作表不足 {spec.connection.header_row} 行", f"the sheet has fewer than {spec.connection.header_row} rows",
-            source_where(spec, key="connection.header_row"),
-        )
-    best: tuple[int, list[str]] | None = None
-    for number, values in rows:
-        names = [header_text(v) for v in values]
-        if wanted <= set(names):
-            return number, names
-        if best is None or len(wanted & set(names)) > len(wanted & set(best[1])):
-            best = (number, names)
-    return best if best is not None else (1, [])
-
-
 class XLSXConnector(Connector):
     kind = "xlsx"
     uses_path = True
@@ -127,6 +105,8 @@ class XLSXConnector(Connector):
     def batches(
         self, spec: SourceSpec, *, watermark: Any = None, limit: int | None = None
     ) -> Iterator[pa.RecordBatch]:
+        from biaotong.sources.connectors.sheets import SpreadsheetConnector, _single_row, sheet_batches
+
         path = source_file(spec)
         wb = open_workbook(spec, path)
         try:
@@ -139,40 +119,15 @@ class XLSXConnector(Connector):
                 head.append((number, values))
                 if len(head) >= search:
                     break
-            header_row, names = find_header(spec, head)
-            check_columns(spec, names, f"{path.name}[{ws.title}]", header_text)
-            wanted = spec.source_columns()
-            index = [names.index(header_text(c)) for c in wanted]
-            body = (r for r in (*head, *rows) if r[0] > header_row)
-            batches = self._read(spec, wanted, index, body, watermark)
-            yield from take_limit(batches, limit)
+            found = _single_row(spec, head)
+            if found is not None:
+                header_row, names = found
+                check_columns(spec, names, f"{path.name}[{ws.title}]", header_text)
+                index = [names.index(header_text(c)) for c in spec.source_columns()]
+                body = (r for it in (iter(head), rows) for r in it)
+                yield from take_limit(sheet_batches(spec, body, header_row, index, watermark), limit)
+                return
         finally:
             wb.close()
-
-    def _read(
-        self, spec: SourceSpec, wanted: list[str], index: list[int],
-        rows: Iterator[tuple[int, tuple[Any, ...]]], watermark: Any,
-    ) -> Iterator[pa.RecordBatch]:
-        cols: list[list[str | None]] = [[] for _ in wanted]
-        numbers: list[int] = []
-        for number, values in rows:
-            cells = [cell_text(values[i]) if i < len(values) else None for i in index]
-            if all(c is None or not c.strip() for c in cells):
-                continue  # blank line
-            for col, cell in zip(cols, cells, strict=True):
-                col.append(cell)
-            numbers.append(number)
-            if len(numbers) >= BATCH_ROWS:
-                yield self._batch(spec, wanted, cols, numbers, watermark)
-                cols, numbers = [[] for _ in wanted], []
-        if numbers:
-            yield self._batch(spec, wanted, cols, numbers, watermark)
-
-    def _batch(
-        self, spec: SourceSpec, wanted: list[str], cols: list[list[str | None]], numbers: list[int], watermark: Any
-    ) -> pa.RecordBatch:
-        arrays = [pa.array(c, type=pa.string()) for c in cols]
-        batch = pa.RecordBatch.from_arrays([*arrays, pa.array(numbers, pa.int64())], names=[*wanted, ROW_COLUMN])
-        if watermark is not None and spec.sync.updated_at:
-            batch = filter_watermark(batch, spec.sync.updated_at, watermark)
-        return batch
+        # No single row names every column: a merged multi-row header, which read-only openpyxl cannot see.
+        yield from SpreadsheetConnector().batches(spec, watermark=watermark, limit=limit)

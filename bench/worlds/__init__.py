@@ -1,0 +1,1 @@
+"""Test worlds used only to measure biaotong from the outside (no biaotong imports here)."""

@@ -1,0 +1,143 @@
+"""Qualifiers in form headers and notes that narrow a population (口径): code-list values under a parent
+(城市/农村, 一级…四级 under 残疾等级, 集中/分散 供养, 务工 under 居住事由), status words (少数民族, 已签约,
+外出务工) and the definitions a form's 填表说明 gives (“城市低保指非农业户口的低保对象”, “育龄妇女指15-49周岁的女性”).
+
+Pure: built from the catalog's code lists and element names; the matcher asks `find` (a header that *is* a
+qualifier), `scan` (qualifiers named inside a text) and `definitions` (term → defining text of the notes).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from biaotong.forms.text import compact
+
+
+@dataclass(frozen=True)
+class Qualifier:
+    entity: str
+    element: str  # element code the filter reads
+    filter: str  # a filter of the expression language: "disability_grade = '一级'"
+    text: str  # the words it was found by
+    name: str  # the element's Chinese name (残疾等级), to tell which parent a qualifier belongs to
+
+    @property
+    def why(self) -> str:
+        return f"「{self.text}」→ {self.filter}"
+
+
+# words that qualify without a code list; checked before the code lists (少数民族 is not a label)
+_STATUS: tuple[tuple[str, str, str, str, str], ...] = (
+    ("少数民族", "resident", "ethnicity", "ethnicity <> '汉族'", "民族"),
+    ("已签约", "resident", "family_doctor_signed", "family_doctor_signed", "家庭医生签约"),
+    ("外出务工", "resident", "migrant_worker", "migrant_worker", "外出务工"),
+    ("留守儿童", "resident", "left_behind_child", "left_behind_child", "农村留守儿童"),
+    ("持证残疾人", "resident", "disability_cert_no", "is_set(disability_cert_no)", "残疾人证号"),
+    ("未成年人", "resident", "age", "age < 18", "年龄"),
+    ("城市", "resident", "hukou_type", "hukou_type = '非农业'", "户口性质"),
+    ("城镇", "resident", "hukou_type", "hukou_type = '非农业'", "户口性质"),
+    ("农村", "resident", "hukou_type", "hukou_type = '农业'", "户口性质"),
+)
+# suffixes a header adds to a code value: 一级残疾人数, 集中供养人员, 家庭户户数
+_SUFFIX = re.compile(r"(?:人员数|人数|户数|人口数|人口|人员|对象|人|户|数|个数|个)$")
+_DEFINE = re.compile(r"([^，。；;,:：、\s]{2,14}?)(?:是)?指(.{2,60}?)(?:[。；;]|$)")
+# elements whose labels are too common words to stand for a qualifier on their own
+_SKIP_LISTS = {"relationship", "industry_category", "education", "marital_status", "sex",
+               "risk_type", "deregister_reason"}
+
+
+@dataclass(frozen=True)
+class _Entry:
+    words: str
+    qual: Qualifier
+    label: bool = True  # the code's own label (an alias loses a tie: 不能自理 is a label of 自理能力评估结果)
+
+
+@cache
+def _index() -> tuple[_Entry, ...]:
+    from biaotong.catalog import load_catalog
+
+    cat = load_catalog()
+    out: list[_Entry] = []
+    for text, entity, code, flt, name in _STATUS:
+        out.append(_Entry(text, Qualifier(entity, code, flt, text, name)))
+    for el in cat.elements:
+        if not el.code_list or el.code_list in _SKIP_LISTS or el.entity == "village":
+            continue
+        cl = cat.code_lists.get(el.code_list)
+        if cl is None or len(cl.codes) > 20:
+            continue
+        for c in cl.codes:
+            if c.label in ("其他", "未说明的性别", "未知的性别"):
+                continue
+            q = Qualifier(el.entity, el.code, f"{el.code} = '{c.label}'", c.label, el.name)
+            out.append(_Entry(compact(c.label), q))
+            for a in c.aliases or ():
+                if len(a) >= 2 and a != c.label:
+                    out.append(_Entry(compact(a), q, False))
+    return tuple(sorted(out, key=lambda e: -len(e.words)))
+
+
+def find(text: str, parent: str = "") -> Qualifier | None:
+    """The qualifier a header names on its own (“一级”, “集中供养”, “务工”, “少数民族”), preferring the code list
+    the parent names (“残疾等级 > 一级”); None when the header is not just a qualifier."""
+    t = compact(text)
+    cores = {t, _SUFFIX.sub("", t)}
+    # an alias counts only as written (“视力”), a label also with a suffix (“一级残疾人数”)
+    hits = sorted((e for e in _index() if e.words == t or (e.label and e.words in cores)), key=lambda e: not e.label)
+    if not hits:
+        return None
+    if parent:
+        p = compact(parent)
+        named = [e for e in hits if e.qual.name in p or p in e.qual.name or _SUFFIX.sub("", p) in e.qual.name]
+        if named:
+            from biaotong.forms.similarity import similarity
+
+            return max(named, key=lambda e: (e.label, similarity(e.qual.name, p))).qual
+    return hits[0].qual
+
+
+def scan(text: str) -> list[Qualifier]:
+    """Every qualifier named inside a text, longest words first, without overlaps (非农业 before 农业)."""
+    t = compact(text)
+    used = [False] * len(t)
+    out: list[Qualifier] = []
+    for e in _index():
+        start = t.find(e.words)
+        while start >= 0:
+            end = start + len(e.words)
+            if not any(used[start:end]):
+                used[start:end] = [True] * (end - start)
+                if all(q.element != e.qual.element for q in out):
+                    out.append(e.qual)
+                break
+            start = t.find(e.words, start + 1)
+    return out
+
+
+def definitions(notes: list[str]) -> dict[str, str]:
+    """“城市低保指非农业户口的低保对象。” → {"城市低保": "非农业户口的低保对象"}; numbering and 注： are dropped."""
+    out: dict[str, str] = {}
+    for raw in notes:
+        text = re.sub(r"^\s*(?:注|说明|填表说明|填报说明|指标解释)?\s*[:：]?\s*(?:\d+|[一二三四五六七八九十]+)?\s*[、.．]?", "",
+                      compact(raw))
+        for part in re.split(r"[。；;]|[，,](?=[^，,。]{2,14}?指)", text):
+            m = _DEFINE.search(part)
+            if m:
+                term = re.sub(r"^(?:本表|表中|其中|所称|的)+", "", m.group(1))
+                if len(term) >= 2:
+                    out[term] = m.group(2)
+    return out
+
+
+def ratio_definitions(notes: list[str]) -> dict[str, tuple[str, str]]:
+    """“签约率=签约人数/户籍人口数×100%” → {"签约率": ("签约人数", "户籍人口数")}."""
+    out: dict[str, tuple[str, str]] = {}
+    for raw in notes:
+        for m in re.finditer(r"([^\s，。；;:：、=＝]{1,14}?)\s*[=＝]\s*([^/÷，。；;]{1,30}?)\s*[/÷]\s*([^×*，。；;]{1,30}?)"
+                             r"\s*(?:[×*xX]\s*100\s*[%％])?(?:[，。；;]|$)", compact(raw)):
+            term = re.sub(r"^(?:\d+|[一二三四五六七八九十]+)[、.．]", "", m.group(1))
+            out[term] = (m.group(2), m.group(3))
+    return out
