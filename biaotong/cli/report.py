@@ -133,6 +133,7 @@ def explain(
     field: str = typer.Option(..., "--field", help=msg("字段编号", "field id")),
     limit: int = typer.Option(20, "--limit", min=0, help=msg("下钻明细条数", "drill-down rows shown")),
     known_at: str | None = typer.Option(None, "--as-known-at", help=msg("按某一时刻数据湖所知重现（如 2026-07-01T09:30:00+08:00）；默认用最新快照", "reproduce what the lake knew at a time (e.g. 2026-07-01T09:30:00+08:00); default: the newest snapshots")),
+    outliers: bool = typer.Option(False, "--outliers", help=msg("同时与本单位历史、同级单位比较，标出异常值", "also flag the value against its history and its siblings")),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """说明一个格子的数：口径、SQL、快照、明细。Explain one cell: expression, SQL, snapshots, rows behind it, drill-down.
@@ -142,7 +143,7 @@ def explain(
     from biaotong.services.reports import explain_cell
 
     info = explain_cell(actor(ctx), workspace(ctx), report_id, period, org, field, limit=limit,
-                        known_at=parse_known_at(known_at))
+                        known_at=parse_known_at(known_at), outliers=outliers)
     if as_json:
         print_json(info)
         return
@@ -153,6 +154,10 @@ def explain(
     console.print(info.get("sql") or "")
     for s in info["snapshots"]:
         console.print(f"  {s['source']} {s['id']} sha256={s['sha256']}")
+    for f in info.get("outliers", []):
+        kind = msg("与本单位历史相比", "against its history") if f["kind"] == "history" else msg("与同级单位相比", "against its siblings")
+        console.print(msg(f"异常值提示：{kind}，修正 z = {f['z']}（中位数 {f['median']:g}）",
+                          f"outlier: {kind}, modified z = {f['z']} (median {f['median']:g})"), highlight=False, markup=False)
 
 
 @app.command()

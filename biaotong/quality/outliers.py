@@ -88,3 +88,18 @@ def report_outliers(
         eng.close()
     return {"report": report_id, "period": str(current.period), "org": org_code, "threshold": threshold,
             "history": history, "flags": flag(current, past, threshold)}
+
+
+def cell_flags(
+    ws: Workspace, report_id: str, period: str, org_code: str, field: str, *, role: str, history: int = HISTORY,
+    threshold: float = THRESHOLD,
+) -> list[dict[str, Any]]:
+    """The flags of one cell (`report explain --outliers`): the unit among its siblings under its parent, and
+    against its own previous periods."""
+    tree = ws.org_tree()
+    unit = tree.get(org_code)
+    if unit.parent is None:
+        return []
+    out = report_outliers(ws, report_id, period, unit.parent, role=role, history=history, threshold=threshold,
+                          level=unit.level)
+    return [f for f in out["flags"] if f["org_code"] == org_code and f["field"] == field]

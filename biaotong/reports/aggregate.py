@@ -124,6 +124,16 @@ def missing_fields(q: CompiledQuery, state: OneTableState) -> dict[str, dict[str
                 out[fid] = {"zh": "基层采集项，尚无人填报", "en": "collected from the grassroots; nobody has given it yet",
                             "elements": list(meta.elements), "collect": True}
             continue
+        merged = state.entities.get(meta.entity)
+        if meta.population is None and (merged is None or merged.path is None):
+            # no synced source holds a single row of this entity: a count over nothing is missing, not 0
+            name = meta.entity
+            out[fid] = {
+                "zh": f"没有已同步的数据源提供任何「{name}」记录（缺数，不是 0；需接入数据源）",
+                "en": f"no synced source holds any {name} rows (missing, not zero: add a source)",
+                "elements": [f"{name}.*"], "collect": False,
+            }
+            continue
         lacking = [g for g in meta.requires if not any(_held(state, e) for e in g)]
         if lacking:
             names = sorted({e for g in lacking for e in g})

@@ -155,9 +155,10 @@ def control_explain(actor: Actor, ws: Workspace, info: dict[str, Any], counts: s
 
 def explain_cell(
     actor: Actor, ws: Workspace, report_id: str, period: str, org: str, field_id: str, *, limit: int = 20,
-    known_at: datetime | None = None,
+    known_at: datetime | None = None, outliers: bool = False,
 ) -> dict[str, Any]:
-    """One cell's lineage and drill-down, masked for the user; clear drill-down rows are recorded."""
+    """One cell's lineage and drill-down, masked for the user; clear drill-down rows are recorded. With
+    `outliers`, the cell's flags against its own history and its siblings (biaotong.quality.outliers)."""
     from biaotong.reports.lineage import explain
 
     spec = cache.spec(ws, report_id)
@@ -165,6 +166,10 @@ def explain_cell(
     info = explain(ws, spec.id, period, org, field_id, role=actor.clearance, limit=limit, actor=actor.ledger_actor,
                    known_at=known_at)
     control_explain(actor, ws, info, count_fields(res) if res else set())
+    if outliers:
+        from biaotong.quality.outliers import cell_flags
+
+        info["outliers"] = cell_flags(ws, spec.id, period, org, field_id, role=actor.clearance)
     return info
 
 

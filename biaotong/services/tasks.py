@@ -185,6 +185,7 @@ def list_corrections(ws: Workspace, actor: Actor, *, status: str | None = None) 
     with ws.engine.connect() as conn:
         rows = conn.execute(q).all()
     admin = actor.has_role("data_admin", "auditor", "sysadmin")
+    related = _related_findings(ws)
     out = []
     for r in rows:
         mine = actor.has_role("designer") and r.department == actor.department
@@ -193,7 +194,22 @@ def list_corrections(ws: Workspace, actor: Actor, *, status: str | None = None) 
         out.append({"id": r.id, "task": r.task_id, "report": r.report_id, "field": r.field, "org_code": r.org_code,
                     "period": r.period, "value_seen": r.value_seen, "reason": r.reason, "keys": len(r.keys or []),
                     "department": r.department, "sources": r.sources, "status": r.status, "answer": r.answer,
-                    "created_at": r.created_at, "closed_at": r.closed_at})
+                    "created_at": r.created_at, "closed_at": r.closed_at,
+                    # the quality findings already naming the same unit in the same systems: one piece of work
+                    "related_findings": sorted(i for src in (r.sources or []) for i in related.get((r.org_code, src), []))})
+    return out
+
+
+def _related_findings(ws: Workspace) -> dict[tuple[str, str], list[int]]:
+    from biaotong.quality.tables import quality_findings
+
+    with ws.engine.connect() as conn:
+        rows = conn.execute(sa.select(quality_findings.c.id, quality_findings.c.org_code, quality_findings.c.source)
+                            .where(quality_findings.c.status.in_(("open", "sent")),
+                                   quality_findings.c.org_code.is_not(None))).all()
+    out: dict[tuple[str, str], list[int]] = {}
+    for fid, org, src in rows:
+        out.setdefault((org, src), []).append(fid)
     return out
 
 
