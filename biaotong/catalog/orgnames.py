@@ -15,14 +15,16 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+import yaml
 from rapidfuzz import fuzz, process
 
 if TYPE_CHECKING:
     from biaotong.catalog.orgtree import OrgTree, OrgUnit
 
-TOWNSHIP_SUFFIXES = ("街道办事处", "镇人民政府", "乡人民政府", "民族乡", "办事处", "街道", "镇", "乡")
+TOWNSHIP_SUFFIXES = ("街道办事处", "镇人民政府", "乡人民政府", "民族乡", "民族镇", "办事处", "街道", "镇", "乡")
 VILLAGE_SUFFIXES = ("社区居民委员会", "村民委员会", "居民委员会", "社区居委会", "村委会", "居委会", "社区", "村")
 SUFFIXES = tuple(sorted({*TOWNSHIP_SUFFIXES, *VILLAGE_SUFFIXES}, key=len, reverse=True))
 KIND_OF_LEVEL = {"township": "township", "village": "village"}
@@ -57,9 +59,25 @@ def clean(name: str) -> str:
     return _SPACE.sub("", unicodedata.normalize("NFKC", str(name)))
 
 
+def _ethnic_groups() -> str:
+    """The 56 groups' names (水族, 布依族 …) as a regex alternation, longest first, from the 民族 code list."""
+    path = Path(__file__).parent / "data" / "codelists" / "ethnicity.yaml"
+    labels = {c["label"] for c in yaml.safe_load(path.read_text(encoding="utf-8"))["codes"]}
+    return "|".join(sorted((re.escape(x) for x in labels if x.endswith("族")), key=len, reverse=True))
+
+
+# 民族乡/民族镇 named after their groups (塘坝水族乡, 某某苗族布依族镇): a department writes 塘坝乡 or 塘坝,
+# so the groups' names are part of the suffix, not of the base name.
+_ETHNIC_SUFFIX = re.compile(f"(?:{_ethnic_groups()})+(?=乡$|镇$)")
+
+
 def base_name(name: str) -> str:
-    """The name without its administrative suffixes: 红旗村民委员会 → 红旗, 东风社区居委会 → 东风."""
+    """The name without its administrative suffixes: 红旗村民委员会 → 红旗, 东风社区居委会 → 东风,
+    塘坝水族乡 → 塘坝."""
     s = clean(name)
+    ethnic = _ETHNIC_SUFFIX.search(s)
+    if ethnic and ethnic.start() >= MIN_BARE:
+        s = s[: ethnic.start()] + s[-1]
     changed = True
     while changed:
         changed = False
@@ -209,6 +227,14 @@ def resolve(
     tree: OrgTree, name: str, parent: str | None, on: date | None, level: str | None, threshold: float
 ) -> tuple[str, float] | None:
     return resolve_detail(tree, name, parent, on, level, threshold).hit
+
+
+def resolve_among(units: Iterable[OrgUnit], name: str, threshold: float = 90.0) -> Resolution:
+    """`name` among the given units only (a form's pre-listed 城关 among the report's rows): the same exact,
+    alias, suffix-aware and fuzzy matching as `resolve_detail`; two units fitting equally are ambiguous."""
+    if not str(name).strip():
+        return NOT_FOUND
+    return _Index.of(units).match(name, threshold, fuzzy=True)
 
 
 # --- places inside address text ---------------------------------------------------------------------

@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from biaotong.catalog.orgnames import resolve_detail
 from biaotong.errors import FormError, where
 from biaotong.forms.fill import fill_from_result
 
@@ -70,13 +71,24 @@ def _names_at(ws: Any | None, result: Any):  # type: ignore[no-untyped-def]
     except Exception:  # no org tree in this workspace: labels come from the report rows alone
         return None
 
-    def names_at(code: str, level: str) -> str | None:
+    chains: dict[str, list[Any]] = {}
+
+    def chain_of(code: str) -> list[Any]:
         try:
-            for unit in [tree.get(code, on), *tree.ancestors(code, on)]:
-                if unit.level == level:
-                    return str(unit.name)
-        except Exception:  # a code the tree does not know
-            return None
-        return None
+            unit = tree.get(code, on)
+        except Exception:  # a roster shows its people's unit by name (城东社区), not by code
+            found = resolve_detail(tree, code, None, on, None, 90.0)
+            if found.code is None:  # unknown, or a name two units share: blank, never guessed
+                return []
+            try:
+                unit = tree.get(found.code, on)
+            except Exception:  # resolved to a unit not valid on the period's end
+                return []
+        return [unit, *tree.ancestors(unit.code, on)]
+
+    def names_at(code: str, level: str) -> str | None:
+        if code not in chains:
+            chains[code] = chain_of(code)
+        return next((str(u.name) for u in chains[code] if u.level == level), None)
 
     return names_at

@@ -35,6 +35,7 @@ class FillRow:
     labels: dict[str, str] = field(default_factory=dict)  # level (org/city/county/township/village) -> name
     name: str | None = None
     total: bool = False
+    level: str | None = None  # the row's org level: a pre-listed 城关 is resolved among rows of its kind
 
 
 def fill_workbook(
@@ -56,7 +57,8 @@ def fill_workbook(
             if value is not None:
                 set_text_cell(ws[ref], value)
     elif rows:
-        shift = _write_rows(ws, layout, list(rows))
+        shift, unplaced = _write_rows(ws, layout, list(rows))
+        comments = {**unplaced, **(comments or {})}
         grow_print_area(ws, max(layout.last_template_row, layout.first_data_row), shift)  # inserted rows print
     if notes:
         _write_notes(ws, layout, notes, shift)
@@ -123,11 +125,14 @@ def _write_card(ws: Any, layout: FormLayout, card: Card, notes: dict[str, str]) 
     _write_notes(ws, layout, values, 0)
 
 
-def _write_rows(ws: Any, layout: FormLayout, rows: list[FillRow]) -> int:
+def _write_rows(ws: Any, layout: FormLayout, rows: list[FillRow]) -> tuple[int, dict[str, str]]:
+    """Rows written (pre-listed ones first, by name), and how many were inserted; a pre-listed name that
+    fits no report row, or several, is left blank with a comment saying so."""
     first, last = layout.first_data_row, layout.last_template_row
     lo, hi = layout.min_col, layout.max_col
     placed: dict[int, FillRow] = {}
     pending: list[FillRow] = []
+    unplaced: dict[str, str] = {}
     if layout.template_labels:
         by_label = {compact(v): r for r, v in layout.template_labels.items()}
         for row in rows:
@@ -139,6 +144,7 @@ def _write_rows(ws: Any, layout: FormLayout, rows: list[FillRow]) -> int:
                 placed[r] = row
             else:
                 pending.append(row)
+        unplaced = _place_by_name(layout, rows, placed, pending)
         free = [r for r in range(first, last + 1) if r not in layout.template_labels]
     else:
         pending = rows
@@ -180,7 +186,46 @@ def _write_rows(ws: Any, layout: FormLayout, rows: list[FillRow]) -> int:
             value = row.values.get(key)
             if value is not None:
                 set_text_cell(ws.cell(r, c), value)  # a department's "=…" stays text, never a formula
-    return extra
+    return extra, unplaced
+
+
+def _place_by_name(layout: FormLayout, rows: list[FillRow], placed: dict[int, FillRow],
+                   pending: list[FillRow]) -> dict[str, str]:
+    """Pre-listed rows whose names differ from the report's (城关 for 城关镇, 塘坝乡 for 塘坝水族乡): each name
+    resolved among the units of the report's rows by the sources' suffix-aware resolution, so the row is filled
+    in place rather than left blank with the unit appended below. Ambiguous or unknown names are not guessed:
+    they come back as comments (cell -> text) for the label cell."""
+    from biaotong.catalog.orgnames import resolve_among
+    from biaotong.catalog.orgtree import OrgUnit
+
+    open_rows = {r: lab for r, lab in layout.template_labels.items()
+                 if r not in placed and compact(lab) not in TOTAL_LABELS}
+    units = [row for row in rows if not row.total and row.name]
+    if not open_rows or not units:
+        return {}
+    index = [OrgUnit(str(i), row.name or "", row.level or "org", None) for i, row in enumerate(units)]
+    claims: dict[int, list[int]] = {}
+    out: dict[str, str] = {}
+    label_col = next((leaf.column for leaf in layout.leaves if leaf.role == "label"), layout.leaves[0].column)
+    for r, label in sorted(open_rows.items()):
+        found = resolve_among(index, label)
+        if found.code is not None:
+            claims.setdefault(int(found.code), []).append(r)
+        elif found.outcome == "ambiguous":
+            out[f"{label_col}{r}"] = f"名称“{label}”对应报表中多个单位（{'、'.join(found.candidates)}），未填，请核对"
+        else:
+            out[f"{label_col}{r}"] = f"报表中没有名为“{label}”的单位，未填"
+    taken = {id(row) for row in placed.values()}
+    for i, at in claims.items():
+        row = units[i]
+        if len(at) > 1 or id(row) in taken:
+            for r in at:
+                out[f"{label_col}{r}"] = f"名称“{open_rows[r]}”与其他行对应同一单位 {row.name}，未填，请核对"
+            continue
+        placed[at[0]] = row
+        taken.add(id(row))
+        pending[:] = [p for p in pending if p is not row]
+    return out
 
 
 def _write_notes(ws: Any, layout: FormLayout, values: dict[str, str], shift: int) -> None:
@@ -232,7 +277,8 @@ def rows_from_result(result: Any, anchors: dict[str, Any],
         labels = _labels(row.org_code, names_at)
         labels.setdefault(row.level, row.name)
         labels["org"] = row.label
-        out.append(FillRow(values, labels, name=row.label if not row.is_total else "合计", total=row.is_total))
+        out.append(FillRow(values, labels, name=row.label if not row.is_total else "合计", total=row.is_total,
+                           level=row.level))
     return out
 
 

@@ -13,7 +13,14 @@ from openpyxl.utils import get_column_letter
 from biaotong.errors import FormError, where
 from biaotong.forms.grid import Grid, Span
 from biaotong.forms.model import Note
-from biaotong.forms.notes import is_bare_date, is_block_text, is_note_text, reference_date, row_notes
+from biaotong.forms.notes import (
+    is_bare_date,
+    is_block_text,
+    is_note_text,
+    month_date,
+    reference_date,
+    row_notes,
+)
 from biaotong.forms.text import compact, is_numeric, is_unit
 
 SCAN_ROWS = 60
@@ -31,7 +38,10 @@ class Head:
 
     @property
     def reference_date(self) -> str | None:
-        return next((d for n in self.notes if n.kind in ("reference", "title") and (d := reference_date(n.text))), None)
+        """统计时点： / 截至 first; else a month given alone (2025年6月 on its line, 报表（2025年6月）), its last day."""
+        keyed = next((d for n in self.notes if n.kind in ("reference", "title") and (d := reference_date(n.text))), None)
+        return keyed or next((d for n in self.notes if n.kind == "month" and (d := month_date(n.text, title=True))),
+                             None)
 
 
 def identity_kind(text: str) -> str | None:
@@ -87,12 +97,17 @@ def read_head(grid: Grid, file: str, sheet: str) -> Head:
         if not rest:
             known = {(n.kind, n.cell) for n in head.notes}
             head.notes.extend(n for n in row_notes(grid, r, "above") if (n.kind, n.cell) not in known)
+            months = [(s, t) for s, t in own if month_date(t)]
+            if len(months) == 1:  # one month alone on the line (two are period columns, not the date)
+                head.notes.append(Note("month", months[0][1], _ref(months[0][0]), None, "above"))
             continue
         if len(rest) == 1 and (not pair_label(grid, *rest[0]) or _titleish(grid, head, *rest[0])):
             head.titles.append((r, rest[0][1]))
             head.notes.extend(row_notes(grid, r, "above"))
             if reference_date(rest[0][1]):
                 head.notes.append(Note("title", rest[0][1], _ref(rest[0][0]), None, "above"))
+            elif month_date(rest[0][1], title=True):  # 花名册（2025年6月）
+                head.notes.append(Note("month", rest[0][1], _ref(rest[0][0]), None, "above"))
             continue
         head.start = r
         return head

@@ -36,6 +36,7 @@ from biaotong.forms.vocab import Term, Vocabulary
 ProposalKind = Literal["indicator", "element", "expression", "collected", "unmapped", "label", "index"]
 
 ROSTER_ACCEPT = 0.70
+POPULATION_ACCEPT = 0.80  # a roster title naming a population this well proposes its filter
 _SEX_WORDS = re.compile(r"其中|性别|女性|男性|妇女|女|男")
 _PLAIN = {"", "人数", "人口", "人口数", "人", "老人", "老年人", "老年人数", "老年人口", "数", "人员", "人员数",
           "中人数", "其中"}
@@ -208,6 +209,27 @@ class Matcher:
         # people first: a roster of residents often carries a few household columns
         totals["resident"] = totals.get("resident", 0.0) * 1.2
         return max(totals, key=lambda e: totals[e])
+
+    def roster_population(self, layout: FormLayout) -> dict[str, Any] | None:
+        """The population a roster names in its title alone (特困供养人员花名册 → 特困人员数), offered as the
+        roster's filter: the filter of the count indicator of the roster's entity the title names; None when
+        the title names no population of its own (居民花名册 lists everyone) or no indicator fits well."""
+        if layout.kind != "roster":
+            return None
+        topic = topic_of(layout.title)
+        if not topic:
+            return None
+        entity = self._roster_entity(layout)
+        found = self.best_count(topic, None, entity)
+        if found is None or found[0] < POPULATION_ACCEPT:
+            return None
+        score, term = found
+        flt = (term.expression or {}).get("filter")
+        if not flt:
+            return None
+        return {"filter": flt, "indicator": term.id, "name": term.name, "entity": entity,
+                "confidence": round(score, 3),
+                "reason": f"标题「{layout.title}」只写了人群：按指标「{term.name}」的口径筛选"}
 
     def _match_roster(self, leaf: LeafColumn, entity: str) -> Proposal:
         q = normalise(compact(leaf.name))
@@ -406,8 +428,11 @@ class Matcher:
             return all(any(getattr(v, f) is not None for v in p.variants) for f in ("age", "sex")
                        if (f == "age" and comp.age) or (f == "sex" and "sex" in comp.elements))
         if comp.path_text != comp.core and direct[0][0] >= 0.85 and max(
-                cover_of(normalise(comp.path_text), normalise(t)) for t in p.term.texts) >= 0.8:
-            return True  # the indicator's name says the parent and the column together (在校生 > 小学: 小学在校生数)
+                cover_of(normalise(comp.path_text), normalise(t)) for t in p.term.texts) >= 0.8 and all(
+                reads(p.term.expression, (e,)) for e in comp.elements):
+            # the indicator's name says the parent and the column together (在校生 > 小学: 小学在校生数), and
+            # its filter reads the qualifiers: an alias (城市低保户数 for all 低保 households) is no 口径
+            return True
         expr = p.term.expression or {}
         base_filter = None
         if comp.base_id:
@@ -541,7 +566,10 @@ def topic_of(title: str | None) -> str:
     if not title:
         return ""
     t = _TITLE_NOISE.sub("", compact(title))
-    t = re.sub(r"(?:对象|人员|情况)+$", "", t)
+    t = re.sub(r"(?:对象|人员|情况|数量|人数|基本|数据)+$", "", t)
+    # “退役军人和其他优抚对象”: the first population named is the topic the form's 合计 counts
+    t = re.sub(r"(?:和|及|与|、)(?:其他|其它).*$", "", t)
+    t = re.sub(r"(?:对象|人员)+$", "", t)
     return t if 2 <= len(t) <= 12 else ""
 
 

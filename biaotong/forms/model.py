@@ -62,7 +62,7 @@ class LeafColumn:
 class Note:
     """A line around the table: 填报单位、填报人、审核人、填报日期、单位负责人, a unit line, or a remark."""
 
-    kind: str  # org | filler | reviewer | date | head | phone | unit | remark | reference | block | unit_name | parent
+    kind: str  # org | filler | reviewer | date | head | phone | unit | remark | reference | month | block | unit_name | parent
     text: str
     cell: str  # the cell holding the label
     value_cell: str | None = None  # where a value is written (may be the same cell: text is rewritten)

@@ -78,6 +78,17 @@ def reference_date(text: str) -> str | None:
     return None
 
 
+_MONTH_ALONE = re.compile(r"^\s*[（(]?\s*(\d{4})\s*年\s*(\d{1,2})\s*月份?\s*[)）]?\s*$")
+_MONTH_IN_TITLE = re.compile(r"[（(]\s*(\d{4})\s*年\s*(\d{1,2})\s*月份?\s*[)）]")
+
+
+def month_date(text: str, *, title: bool = False) -> str | None:
+    """A month given alone — '2025年6月' on its own line, or in a title '…统计表（2025年6月）' — as the
+    reference date, the month's last day; None for anything else (a full date alone is more often the 填报日期)."""
+    m = (_MONTH_IN_TITLE.search(text) if title else None) or _MONTH_ALONE.match(text)
+    return _iso(int(m.group(1)), int(m.group(2)), None) if m else None
+
+
 def _iso(y: int, m: int, d: int | None) -> str | None:
     if not (1 <= m <= 12 and 1900 < y < 2200):
         return None

@@ -35,6 +35,10 @@ _STATUS: tuple[tuple[str, str, str, str, str], ...] = (
     ("外出务工", "resident", "migrant_worker", "migrant_worker", "外出务工"),
     ("留守儿童", "resident", "left_behind_child", "left_behind_child", "农村留守儿童"),
     ("持证残疾人", "resident", "disability_cert_no", "is_set(disability_cert_no)", "残疾人证号"),
+    # a 残疾人 column counts certificate holders: no source keeps a health status of 残疾
+    ("残疾人", "resident", "disability_cert_no", "is_set(disability_cert_no)", "残疾人证号"),
+    ("签约", "resident", "family_doctor_signed", "family_doctor_signed", "家庭医生签约"),
+    ("老年人", "resident", "age", "age >= 60", "年龄"),
     ("未成年人", "resident", "age", "age < 18", "年龄"),
     ("城市", "resident", "hukou_type", "hukou_type = '非农业'", "户口性质"),
     ("城镇", "resident", "hukou_type", "hukou_type = '非农业'", "户口性质"),
@@ -99,8 +103,23 @@ def find(text: str, parent: str = "") -> Qualifier | None:
     return hits[0].qual
 
 
+_NEGATION = re.compile(r"(?:未|不|非|无|除|不含|不包括|除去|扣除)$")
+_INCLUSION = re.compile(r"(?:含|包含|包括)$")
+
+
+def _negated(q: Qualifier) -> Qualifier:
+    """未终止 → the element is set and is not 终止 (never the opposite filter)."""
+    m = re.fullmatch(r"(\w+) = ('.*')", q.filter)
+    if m is None:
+        return Qualifier(q.entity, q.element, f"not ({q.filter})", "非" + q.text, q.name)
+    flt = f"{m.group(1)} is not null and {m.group(1)} <> {m.group(2)}"
+    return Qualifier(q.entity, q.element, flt, "非" + q.text, q.name)
+
+
 def scan(text: str) -> list[Qualifier]:
-    """Every qualifier named inside a text, longest words first, without overlaps (非农业 before 农业)."""
+    """Every qualifier named inside a text, longest words first, without overlaps (非农业 before 农业), read
+    with its negation (未终止, 不含暂停 → not that value); a value the text only includes (含暂停) does not
+    narrow the population and is left out."""
     t = compact(text)
     used = [False] * len(t)
     out: list[Qualifier] = []
@@ -110,8 +129,12 @@ def scan(text: str) -> list[Qualifier]:
             end = start + len(e.words)
             if not any(used[start:end]):
                 used[start:end] = [True] * (end - start)
-                if all(q.element != e.qual.element for q in out):
-                    out.append(e.qual)
+                before = t[max(0, start - 4):start]
+                if _INCLUSION.search(before) and not _NEGATION.search(before):
+                    break
+                qual = _negated(e.qual) if _NEGATION.search(before) else e.qual
+                if all(q.element != qual.element for q in out):
+                    out.append(qual)
                 break
             start = t.find(e.words, start + 1)
     return out

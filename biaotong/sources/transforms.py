@@ -32,6 +32,8 @@ DEC_RE = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
 YMD_SEP_RE = (r"^(?P<y>\d{4})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})\s*日?"
               r"(?:(?:[T\s]|\s*日).*)?$")
 YMD_COMPACT_RE = r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})$"
+# 20250131 kept as a number: a REAL column read as text (20250131.0), a float cell from Excel.
+YMD_NUMBER_RE = r"^(\d{8})\.0*$"
 SERIAL_RE = r"^\d{1,5}(\.\d+)?$"
 EXCEL_SERIAL_MAX = 60_000
 _WIDE_RE = "[" + "".join(FULLWIDTH) + "]"
@@ -216,7 +218,7 @@ def to_date(arr: pa.Array, date_format: str | None = None) -> Parsed:
     fmt = None if date_format in (None, "auto") else date_format
 
     def parse(a: pa.Array) -> pa.Array:
-        text = halfwidth(clean_text(a))
+        text = pc.replace_substring_regex(halfwidth(clean_text(a)), YMD_NUMBER_RE, r"\1")
         if fmt is not None:
             values = pc.strptime(text, format=fmt, unit="s", error_is_null=True).cast(pa.date32())
         else:

@@ -12,6 +12,7 @@ import uvicorn
 
 from biaotong.web import create_app
 from tests.services.conftest import Demo, demo  # noqa: F401  (the shared session fixture)
+from tests.web.browser import browser  # noqa: F401  (the shared chromium fixture)
 
 
 @pytest.fixture(scope="session")

@@ -4,26 +4,13 @@ per step is kept (BIAOTONG_SCREENSHOTS, default the test's tmp folder)."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-import pytest
-
 from tests.reports.county import V21
+from tests.web.browser import needs_chromium, shots
 from tests.web.test_workflow_tasks import Site, password, site  # noqa: F401  (the module's served county)
 
-CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (apt-get install chromium)")
-
-
-@pytest.fixture(scope="module")
-def browser():  # type: ignore[no-untyped-def]
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"])
-        yield b
-        b.close()
+pytestmark = needs_chromium
 
 
 def _login(page, url: str, username: str) -> None:  # type: ignore[no-untyped-def]
@@ -35,8 +22,7 @@ def _login(page, url: str, username: str) -> None:  # type: ignore[no-untyped-de
 
 
 def test_a_village_submits_and_its_township_approves_in_a_browser(browser, site: Site, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
-    shots = Path(os.environ.get("BIAOTONG_SCREENSHOTS") or tmp_path)
-    shots.mkdir(parents=True, exist_ok=True)
+    folder = shots(tmp_path)
     task = site.tasks[V21]
     errors: list[str] = []
 
@@ -44,36 +30,36 @@ def test_a_village_submits_and_its_township_approves_in_a_browser(browser, site:
     village.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     _login(village, site.url, "cun21")
     village.goto(f"{site.url}/tasks")
-    village.screenshot(path=str(shots / "task-1-list.png"), full_page=True)
+    village.screenshot(path=str(folder / "task-1-list.png"), full_page=True)
     village.click(f"a[href='/tasks/{task}']")
     village.wait_for_url(f"{site.url}/tasks/{task}")
     assert village.locator("input[name=v_pop]").count() == 0  # the system's value is read-only
     village.fill("input[name=v_cadres]", "9")
     village.fill("input[name=v_grids]", "4")
     village.fill("input[name=v_output]", "2500")
-    village.screenshot(path=str(shots / "task-2-filled.png"), full_page=True)
+    village.screenshot(path=str(folder / "task-2-filled.png"), full_page=True)
     village.click("button[value=submit]")
     village.wait_for_url(f"{site.url}/tasks/{task}?done=submitted")
     assert village.get_by_test_id("status").inner_text().strip() == "已提交"
-    village.screenshot(path=str(shots / "task-3-submitted.png"), full_page=True)
+    village.screenshot(path=str(folder / "task-3-submitted.png"), full_page=True)
 
     town = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
     town.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     _login(town, site.url, "zhen2")
     town.goto(f"{site.url}/tasks/review")
     assert town.get_by_test_id("review-queue").is_visible()
-    town.screenshot(path=str(shots / "task-4-queue.png"), full_page=True)
+    town.screenshot(path=str(folder / "task-4-queue.png"), full_page=True)
     town.click(f"a[href='/tasks/{task}']")
     town.wait_for_url(f"{site.url}/tasks/{task}")
     town.fill("input[name=comment]", "数据无误")
-    town.screenshot(path=str(shots / "task-5-review.png"), full_page=True)
+    town.screenshot(path=str(folder / "task-5-review.png"), full_page=True)
     town.click("button[value=approve]")
     town.wait_for_url(f"{site.url}/tasks/review?done={task}")
-    town.screenshot(path=str(shots / "task-6-approved.png"), full_page=True)
+    town.screenshot(path=str(folder / "task-6-approved.png"), full_page=True)
     village.goto(f"{site.url}/tasks/{task}")
     assert village.get_by_test_id("status").inner_text().strip() == "已通过"
 
     town.goto(f"{site.url}/burden?period=2025")
     town.wait_for_selector("#chart-by-township[data-drawn='1'] canvas")  # drawn by /static/charts.js
-    town.screenshot(path=str(shots / "task-7-burden.png"), full_page=True)
+    town.screenshot(path=str(folder / "task-7-burden.png"), full_page=True)
     assert not [e for e in errors if "Content Security Policy" in e], errors
