@@ -314,4 +314,26 @@ def resolve_address(tree: OrgTree, address: str, on: date | None = None, level: 
     rest = text[end:] if township.code else text
     spellings, by_code = _address_units(tree, day, "village", under)
     village, _ = _find_in(rest, spellings, by_code)
+    if village.outcome == "ambiguous" and under is None:
+        return _by_bare_township(tree, day, text, village)
+    return village
+
+
+def _by_bare_township(tree: OrgTree, day: date, text: str, village: Resolution) -> Resolution:
+    """A village name several townships have, in an address whose township has no suffix (…县坝固新寨村2组):
+    the candidate whose township's base name (坝固) is written right before the village's (新寨) is meant —
+    if exactly one candidate has it; else the name stays ambiguous."""
+    _spellings_v, villages = _address_units(tree, day, "village", None)
+    _spellings_t, townships = _address_units(tree, day, "township", None)
+    fits: list[OrgUnit] = []
+    for u in villages.values():
+        town = townships.get(u.parent or "")
+        if _label(u) not in village.candidates or town is None:
+            continue
+        towns = {base_name(n) for n in (town.name, *town.aliases)}
+        names = {base_name(n) for n in (u.name, *u.aliases)}
+        if any(len(t) >= MIN_BARE and t + n in text for t in towns for n in names):
+            fits.append(u)
+    if len(fits) == 1:
+        return Resolution(fits[0].code, BASE - HISTORY_PENALTY, "address")
     return village

@@ -52,12 +52,14 @@ def import_(
 
     Example: biaotong template import 低保统计表.xlsx --json > mapping.json
     """
-    from biaotong.forms.service import explain, import_form, import_json
+    from biaotong.forms.service import explain, import_form, import_json, matcher
 
     ws = _optional_ws(ctx)
-    layout, proposals, _raw = import_form(form, sheet=sheet, ws=ws)
+    match = matcher(ws)
+    layout, proposals, _raw = import_form(form, sheet=sheet, ws=ws, match=match)
     explain(proposals, catalog=ws.catalog if ws else None, library=_library(ws))
-    data = import_json(layout, proposals)
+    population = match.roster_population(layout)
+    data = import_json(layout, proposals, population=population)
     if as_json:
         print_json(data)
         return
@@ -78,6 +80,10 @@ def import_(
         style = "red" if p.kind == "unmapped" else ""
         table.add_row(p.key, p.title, p.unit or "", target, f"{p.confidence:.2f}", p.reason, runner, style=style)
     console.print(table)
+    if population:
+        console.print(msg(f"名册筛选建议：{population['filter']}（{population['reason']}）",
+                          f"roster filter proposed: {population['filter']} (the title names {population['name']})"),
+                      markup=False, highlight=False)
     if show_sql:
         for p in proposals:
             if p.sql:
@@ -111,6 +117,7 @@ def save(
     Example: biaotong template save 低保统计表.xlsx --id mz_dibao_monthly --department civil_affairs --mapping m.json
     """
     from biaotong.forms.service import import_form, matcher
+    from biaotong.forms.service import roster_filter as pick_filter
     from biaotong.forms.spec import apply_mapping, build_spec, load_mapping, stored_mapping
     from biaotong.forms.store import add_aliases, load_template, new_aliases, save_report, versions
     from biaotong.forms.vocab import load_vocabulary
@@ -127,18 +134,24 @@ def save(
     if form is None:  # re-open the saved form: its workbook, and its mapping as the starting point
         old_spec, raw = load_template(ws, report_id)
         previous = stored_mapping(old_spec)
+        match = matcher(ws, vocab)
         layout, proposals, raw = import_form(old_spec.get("source_form") or f"{report_id}.xlsx", sheet=sheet,
-                                             ws=ws, data=raw, match=matcher(ws, vocab))
+                                             ws=ws, data=raw, match=match)
         department = department or old_spec.get("department", "")
         title = title or old_spec.get("title")
     else:
-        layout, proposals, raw = import_form(form, sheet=sheet, ws=ws, match=matcher(ws, vocab))
+        match = matcher(ws, vocab)
+        layout, proposals, raw = import_form(form, sheet=sheet, ws=ws, match=match)
     if not department:
         raise typer.BadParameter(msg("需要 --department", "--department is required"))
     choices = {**previous, **(load_mapping(mapping) if mapping is not None else {})}
     if choices:
         apply_mapping(proposals, choices, file=str(mapping) if mapping else None, layout=layout,
                       library=_library(ws), catalog=ws.catalog)
+    if layout.kind == "roster" and roster_filter is None and form is None:  # re-opened: keep its filter
+        roster_filter = (old_spec.get("roster") or {}).get("filter") or ""
+    if layout.kind == "roster":  # --filter, else the mapping's roster_filter, else the title's population
+        roster_filter = pick_filter(roster_filter, mapping, match.roster_population(layout))
     spec = build_spec(layout, proposals, report_id=report_id, title=title, department=department,
                       period_type=period, level=level, roster_filter=roster_filter, unmapped_as=unmapped_as)
     rid = save_report(ws, spec, raw, actor=who.username)

@@ -31,6 +31,10 @@ _RATE = re.compile(r"(?:覆盖率|占比|比例|比重|率)$")
 _IDENT = re.compile(r"\b[a-z_]+\b")
 _SQL_WORDS = {"and", "or", "not", "is", "null", "in", "is_set", "true", "false", "before_period_end", "within_year"}
 _ONLY_SUFFIX = re.compile(r"(?:人员数|人数|户数|人口数|人口|人员|对象|数)$")
+# words for an age group of any population (老年人 is no code value, so not a qualifier on its own)
+_AGE_GROUPS = {"老年人": AgeRange(60, None, "老年人"), "老年": AgeRange(60, None, "老年"),
+               "老人": AgeRange(60, None, "老人")}
+_PART_GROUP = re.compile(r"^(?:其中|内|含)[:：]?$")
 
 
 @dataclass
@@ -61,6 +65,7 @@ class Composition:
     path_text: str = ""  # the parent and leaf words, to see whether a library indicator names them all
     core: str = ""
     part: bool = False  # written as 其中：…
+    age_group: bool = False  # the column names an age group only (老年人): a part of the form's population
 
 
 def core_of(leaf: LeafColumn) -> str:
@@ -112,9 +117,14 @@ class Composer:
         parent = parents[-1] if parents else ("" if _NOISE.match(raw_parent) else raw_parent)
         quals: list[Qualifier] = []
         why: list[str] = []
+        age_group = False
         q = find(_strip_age_sex(core, age, sex), parent) if core not in _GENERIC else None
         if q is not None:
             quals.append(q)
+            age_group = q.element == "age"  # 未成年人
+        elif age is None and _ONLY_SUFFIX.sub("", core) in _AGE_GROUPS:
+            age = _AGE_GROUPS[_ONLY_SUFFIX.sub("", core)]  # 低保人数 > 老年人: the parent's persons aged 60+
+            age_group = True
         d_age, d_sex, defined = self._definition(core, parents, ctx)
         if defined:
             why.append(f"填表说明：{defined}")
@@ -155,6 +165,7 @@ class Composer:
         comp.path_text = "".join([*(p for p in pop_parents[-1:]), *([category] if category else []), core])
         comp.core = core
         comp.part = is_part(leaf)
+        comp.age_group = age_group
         return comp
 
     def _definition(self, core: str, parents: list[str], ctx: FormContext) -> tuple[AgeRange | None, str | None, str]:
@@ -198,6 +209,10 @@ class Composer:
         group's 合计, else the population the category header names, else the form's first count."""
         siblings = [(lf, p) for lf, p in ctx.done if lf.path[:-1] == leaf.path[:-1] and not is_part(lf)]
         pool = list(reversed(siblings)) if is_part(leaf) else []
+        if len(leaf.path) > 1 and _PART_GROUP.match(compact(leaf.path[-2])):
+            # a 其中 group (低保人数 | 其中 > 老年人 …) is a part of the column just before the group
+            group = leaf.path[:-1]
+            pool += [(lf, p) for lf, p in reversed(ctx.done) if tuple(lf.path[:len(group)]) != tuple(group)][:1]
         pool += [(lf, p) for lf, p in siblings if core_of(lf) in ("合计", "小计", "总计")]
         if category and not is_part(leaf):
             found = self.m.best_count(category, None, entity, avoid)

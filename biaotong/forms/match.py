@@ -15,6 +15,7 @@ from typing import Any, Literal
 from biaotong.forms.abstain import abstain_ratio, review
 from biaotong.forms.compose import Composer, Composition, FormContext, consistent, reads
 from biaotong.forms.model import FormLayout, LeafColumn
+from biaotong.forms.money import money_element
 from biaotong.forms.patterns import AgeRange, find_age, find_sex, fit_siblings, strip_age, strip_sex
 from biaotong.forms.rerank import (
     ACCEPT,
@@ -32,6 +33,7 @@ from biaotong.forms.similarity import add_words, normalise, similarity
 from biaotong.forms.text import compact, split_units, strip_prefix
 from biaotong.forms.units import compatible, scale, term_unit
 from biaotong.forms.vocab import Term, Vocabulary
+from biaotong.forms.window import in_window
 
 ProposalKind = Literal["indicator", "element", "expression", "collected", "unmapped", "label", "index"]
 
@@ -162,7 +164,8 @@ class Matcher:
             if entity is not None:
                 out.append(review(self._match_roster(leaf, entity), leaf, layout.kind, self.vocab))
             else:
-                prop = self._match_aggregate(leaf, unit, topic, age_of.get(leaf.key), ctx)
+                prop = in_window(leaf, self._match_aggregate(leaf, unit, topic, age_of.get(leaf.key), ctx), self)
+                prop = money_element(leaf, prop, unit, self)
                 # abstain before later columns may take this one as their population
                 out.append(review(prop, leaf, layout.kind, self.vocab))
                 ctx.done.append((leaf, out[-1]))
@@ -220,7 +223,9 @@ class Matcher:
         if not topic:
             return None
         entity = self._roster_entity(layout)
-        found = self.best_count(topic, None, entity)
+        core = _TITLE_NOISE.sub("", compact(layout.title or ""))  # 特困供养人员: the title's own words, 人员 kept
+        tries = [f for text in dict.fromkeys((core, topic)) if text and (f := self.best_count(text, None, entity))]
+        found = max(tries, key=lambda f: f[0], default=None)
         if found is None or found[0] < POPULATION_ACCEPT:
             return None
         score, term = found
@@ -421,7 +426,8 @@ class Matcher:
         """A library indicator good enough and saying the same as the composition is proposed instead."""
         if not direct or direct[0][0] < ACCEPT:
             return False
-        if comp.base_kind == "entity" or (comp.base_kind == "context" and not comp.part and direct[0][0] >= 0.9):
+        if comp.base_kind == "entity" or (comp.base_kind == "context" and not comp.part and not comp.age_group
+                                          and direct[0][0] >= 0.9):
             return True  # a column naming its own population (退役军人数) keeps the library's wording of it
         p = direct[0][1]
         if comp.base_kind == "own":  # 外出务工人员中女性: only an indicator naming the sex/age too says it

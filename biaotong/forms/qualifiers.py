@@ -38,7 +38,6 @@ _STATUS: tuple[tuple[str, str, str, str, str], ...] = (
     # a 残疾人 column counts certificate holders: no source keeps a health status of 残疾
     ("残疾人", "resident", "disability_cert_no", "is_set(disability_cert_no)", "残疾人证号"),
     ("签约", "resident", "family_doctor_signed", "family_doctor_signed", "家庭医生签约"),
-    ("老年人", "resident", "age", "age >= 60", "年龄"),
     ("未成年人", "resident", "age", "age < 18", "年龄"),
     ("城市", "resident", "hukou_type", "hukou_type = '非农业'", "户口性质"),
     ("城镇", "resident", "hukou_type", "hukou_type = '非农业'", "户口性质"),

@@ -32,10 +32,15 @@ def import_form(
     return layout, proposals, raw
 
 
-def import_json(layout: FormLayout, proposals: list[Proposal]) -> dict[str, Any]:
+def import_json(layout: FormLayout, proposals: list[Proposal], *,
+                population: dict[str, Any] | None = None) -> dict[str, Any]:
+    """`population`: a roster's filter proposal (Matcher.roster_population), kept as `roster_filter` so that
+    `template save --mapping` applies it (set it to null in the file to list everyone)."""
     unmapped = [p for p in proposals if p.kind == "unmapped"]
+    extra = {"roster_filter": population} if layout.kind == "roster" else {}
     return {
         **layout.to_json(),
+        **extra,
         "proposals": [p.to_json() for p in proposals],
         "unmapped": [{"column": p.column, "title": p.title} for p in unmapped],
         "summary": {
@@ -84,3 +89,21 @@ def explain(proposals: list[Proposal], *, catalog: Any | None = None, library: A
             p.sql = q.explain("f")
         except Exception as exc:  # shown, not raised: the designer fixes it in the mapping
             p.sql = f"-- {exc}"
+
+
+def roster_filter(given: str | None, mapping: Path | None, population: dict[str, Any] | None) -> str | None:
+    """A roster's filter: `--filter` first, else the mapping file's `roster_filter` (an import's proposal,
+    perhaps edited; null lists everyone), else the population the title names."""
+    if given is not None:
+        return given or None
+    if mapping is not None and mapping.suffix.lower() in (".json", ".yaml", ".yml"):
+        import json
+
+        import yaml
+
+        text = mapping.read_text(encoding="utf-8")
+        data = json.loads(text) if mapping.suffix.lower() == ".json" else yaml.safe_load(text)
+        if isinstance(data, dict) and "roster_filter" in data:
+            chosen = data["roster_filter"]
+            return (chosen.get("filter") if isinstance(chosen, dict) else chosen) or None
+    return (population or {}).get("filter")

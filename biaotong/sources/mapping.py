@@ -144,6 +144,7 @@ def map_batch(
     key = spec.key or entity.key
     rows = _row_numbers(table, first_row)
     drop = np.zeros(table.num_rows, dtype=bool)
+    one_to_many = _one_to_many(spec)
     pieces: list[pa.Table] = []
     arrays: list[pa.Array] = []
     if SKIP_COLUMN in table.column_names:  # 小计/合计 rows a connector recognised: reported, never loaded
@@ -170,6 +171,10 @@ def map_batch(
             parsed = org_codes(raw, org_resolver)
         else:
             parsed = convert(raw, el, cmap, catalog)
+            if cmap.codes and col in one_to_many:
+                # The codes name the values that set this element; the column's other values are meant
+                # for the other element(s) reading it (特困供养 has no 城乡), so they leave it blank quietly.
+                parsed = Parsed(parsed.values, pa.array(np.zeros(len(raw), dtype=bool)))
         if stats is not None and parsed.outcome is not None:
             counts = stats.setdefault(col, {})
             for item in pc.value_counts(parsed.outcome).to_pylist():
@@ -199,6 +204,16 @@ def map_batch(
     if rejects.num_rows:
         rejects = rejects.sort_by([("row", "ascending"), ("kind", "descending")])
     return mapped, rejects
+
+
+def _one_to_many(spec: SourceSpec) -> set[str]:
+    """The columns: entries that read, by `column:`, a raw column another entry reads too (城乡 reading
+    救助类型 for 户口性质 while 救助类型 sets 救助类别). The entry named after the raw column keeps rejecting
+    values it cannot use."""
+    readers: dict[str, list[str]] = {}
+    for col in spec.columns:
+        readers.setdefault(spec.read_column(col), []).append(col)
+    return {col for raw, cols in readers.items() if len(cols) > 1 for col in cols if col != raw}
 
 
 def _reason(el: DataElement, cmap: ColumnMap, parsed: Parsed, catalog: Any, policy: str) -> Reason:

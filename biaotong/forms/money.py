@@ -1,0 +1,48 @@
+"""Money columns of an aggregate form (当月发放养老金（万元）, 当月救助金额（元）) left without an indicator: the
+sum of the synced amount element their words name, written in the column's unit (元 → 万元: × 0.0001).
+
+A per-person monthly amount (元/月) summed over a unit's residents is the month's total in 元.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from biaotong.forms.model import LeafColumn
+from biaotong.forms.similarity import normalise
+from biaotong.forms.text import compact, split_units, strip_prefix
+from biaotong.forms.units import SCALE, family
+
+if TYPE_CHECKING:
+    from biaotong.forms.match import Matcher, Proposal
+
+# words around the amount that say when or how it is paid, not what
+_PAID = re.compile(r"^(?:当月|本月|本期|月度?|每月)?(?:实际)?(?:发放|支出|领取|支付|拨付)?(?:的)?")
+_ACCEPT = 0.85
+
+
+def money_element(leaf: LeafColumn, prop: Proposal, unit: str | None, matcher: Matcher) -> Proposal:
+    if prop.kind != "unmapped" or family(unit) != "money" or unit not in SCALE:
+        return prop
+    core = compact(strip_prefix(split_units(leaf.name)[0]))
+    words = {normalise(core), normalise(_PAID.sub("", core))} - {""}
+    best: tuple[float, object] | None = None
+    for p in matcher._elements:
+        t = p.term
+        if t.entity == "village" or t.collected or family(t.unit) not in ("money", "money_rate"):
+            continue
+        s = matcher._score(p, [(w, 1.0) for w in words], None)
+        if best is None or s > best[0]:
+            best = (s, p)
+    if best is None or best[0] < _ACCEPT:
+        return prop
+    s, p = best
+    term = p.term  # type: ignore[attr-defined]
+    prop.kind, prop.target, prop.confidence = "element", term.id, s
+    prop.expression = {"agg": "sum", "entity": term.entity, "of": term.code}
+    prop.scale = SCALE["元"] / SCALE[unit]
+    prop.reason = f"金额列：合计数据元「{term.name}」（{term.unit}）"
+    if prop.scale != 1.0:
+        prop.reason += f"，元 → {unit}，乘以 {prop.scale:g}"
+    return prop
