@@ -572,10 +572,9 @@ def topic_of(title: str | None) -> str:
     if not title:
         return ""
     t = _TITLE_NOISE.sub("", compact(title))
-    t = re.sub(r"(?:对象|人员|情况|数量|人数|基本|数据)+$", "", t)
-    # “退役军人和其他优抚对象”: the first population named is the topic the form's 合计 counts
+    t = re.sub(r"(?:对象|人员|情况)+$", "", t)
+    # “退役军人和其他优抚对象数量”: the population named before 和其他 is the topic the form's 合计 counts
     t = re.sub(r"(?:和|及|与|、)(?:其他|其它).*$", "", t)
-    t = re.sub(r"(?:对象|人员)+$", "", t)
     return t if 2 <= len(t) <= 12 else ""
 
 
