@@ -64,4 +64,5 @@ def completeness(ws: Workspace, now: datetime | None = None) -> dict[str, Any]:
                 "previous_rejects": prev.reject_count if prev else None,
                 "elements": filled,
             })
+    ctx.con.close()
     return {"as_of": now, "sources": out}

@@ -89,12 +89,15 @@ def _matches(ctx: CheckContext, rule: dict[str, Any]) -> pa.Table | None:
     day = date.today()
     q = _compiled(rule, ctx.ws, day)
     eng = Engine(ctx.ws)
-    con, _ = eng.connection(day)
-    villages = [u.code for u in eng.tree.as_of(day, level="village")]
-    sql = render(q.drilldown("rule", villages or [""]), "duckdb", pretty=False)
-    key = ctx.key(rule["entity"])
-    found = con.sql(f"SELECT CAST({key} AS VARCHAR) AS key, CAST(org_code AS VARCHAR) AS org_code FROM ({sql})"
-                        ).to_arrow_table()
+    try:
+        con, _ = eng.connection(day)
+        villages = [u.code for u in eng.tree.as_of(day, level="village")]
+        sql = render(q.drilldown("rule", villages or [""]), "duckdb", pretty=False)
+        key = ctx.key(rule["entity"])
+        found = con.sql(f"SELECT CAST({key} AS VARCHAR) AS key, CAST(org_code AS VARCHAR) AS org_code FROM ({sql})"
+                            ).to_arrow_table()
+    finally:
+        eng.close()
     n = found.num_rows
     if not n:
         return None

@@ -81,7 +81,10 @@ def run_and_record(ws: Workspace, *, trigger: str, actor: str, only: list[str] |
     """Run the checks and bring the findings' work list up to date, with one ledger entry for the run."""
     t0 = time.perf_counter()
     ctx = build_context(ws)
-    report = run_checks(ws, only=only, ctx=ctx)
+    try:
+        report = run_checks(ws, only=only, ctx=ctx)
+    finally:
+        ctx.con.close()
     now = datetime.now(UTC)
     snap_of = {s.name: s.snapshot.id for s in ctx.sources.values()}
     dept_of = {s.name: s.department for s in ctx.sources.values()}

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from biaotong.auth.actor import Actor, require_role, require_scope
+from biaotong.auth.actor import Actor, require_role
 from biaotong.errors import AccessDenied, WorkflowError, where
 from biaotong.feedback import inbox
 from biaotong.feedback.model import (
@@ -281,6 +281,3 @@ def stats(ws: Workspace, actor: Actor, now: datetime | None = None) -> dict[str,
         d.setdefault("outside_forms", 0)
     return {"departments": dict(sorted(per.items())), "as_of": now}
 
-
-def scope_check(ws: Workspace, actor: Actor, org_code: str) -> None:
-    require_scope(actor, ws.org_tree(), org_code)

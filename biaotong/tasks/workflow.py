@@ -84,6 +84,8 @@ def view(ws: Workspace, task_id: int, *, role: str, actor: str | None = None, op
                                      level=row.level, role=role, task_id=row.id)
         if opening and row.opened_at is None:
             conn.execute(sa.update(tasks).where(tasks.c.id == row.id).values(opened_at=datetime.now(UTC)))
+        # every version of each asked answer: who gave it, when, the value before and why it changed
+        history = {f.id: store.history(conn, row.org_code, f.element) for f in fields if f.element}
         reviews = [{"action": r.action, "actor": r.actor, "comment": r.comment, "fields": r.field_comments,
                     "at": r.created_at} for r in conn.execute(
             sa.select(task_reviews).where(task_reviews.c.task_id == row.id).order_by(task_reviews.c.id))]
@@ -91,7 +93,7 @@ def view(ws: Workspace, task_id: int, *, role: str, actor: str | None = None, op
     return {"id": row.id, "report": row.report_id, "title": result.spec.title, "period": row.period,
             "org_code": row.org_code, "org_name": result.org_name, "status": row.status, "version": row.version,
             "due": row.due, "overdue": overdue, "fields": [f.to_json() for f in fields], "reviews": reviews,
-            "asked": [f.id for f in fields if f.origin in ("asked", "typed", "reused")],
+            "asked": [f.id for f in fields if f.origin in ("asked", "typed", "reused")], "history": history,
             "missing": [f.id for f in fields if f.origin == "asked" and f.value is None]}
 
 

@@ -113,6 +113,9 @@ def test_publish_fill_review_and_consolidate(ws: Workspace, tmp_path: Path) -> N
     with pytest.raises(WorkflowError, match="已被他人修改"):
         ts.review(ws, TOWN1B, t12, "approve", version=v12)
     ts.fill(ws, village(V12), t12, {"cadres": 6}, reason="按乡镇意见更正")
+    versions = ts.show(ws, TOWN1, t12)["history"]["cadres"]
+    assert [v["value"] for v in versions] == [5, 6] and versions[-1]["previous"] == 5
+    assert versions[-1]["reason"] == "按乡镇意见更正" and versions[-1]["actor"] == "cun002"
     ts.submit(ws, village(V12), t12)
     for who, t in ((TOWN1, t11), (TOWN1, t12), (TOWN2, t21), (TOWN2, t22)):
         assert ts.review(ws, who, t, "approve")["status"] == "approved"
