@@ -66,6 +66,10 @@ def compose_yaml(text: str, name: str, error: type[BiaotongError] = ConfigError)
         root = loader.get_single_node()
     except RecursionError:
         raise limits.refuse(error, name, "YAML 嵌套过深", "the YAML nests too deeply", "yaml_max_depth") from None
+    except yaml.YAMLError as exc:  # libyaml stops at its own nesting limit before ours is reached
+        if "nesting depth" not in str(getattr(exc, "problem", "") or exc):
+            raise
+        raise limits.refuse(error, name, "YAML 嵌套过深", "the YAML nests too deeply", "yaml_max_depth") from None
     finally:
         loader.dispose()
     if root is not None:
