@@ -3,6 +3,7 @@ the hand-made forms (tests/forms/catalog_forms.py) and the six early held-out sk
 
     python bench/forms_bench.py                    # both halves, totals only (this is what docs/forms.md quotes)
     python bench/forms_bench.py --half tuning --misses   # per-column misses — of the TUNING half only
+    python bench/forms_bench.py --half tuning --calibration   # abstention margins — of the TUNING half only
     python bench/forms_bench.py --json             # the same figures as JSON
 
 The held-back half is never shown column by column: nobody tunes on it.
@@ -125,6 +126,39 @@ def corpus_half(half: str, matcher: Matcher, variants: int, out: Path) -> tuple[
     return stats, verdicts
 
 
+def calibration(matcher: Matcher, variants: int, out: Path) -> list[str]:
+    """What abstention must separate, on the TUNING half only: the best candidate of every column whose truth is
+    unmapped (highest first) against the lowest confidence of a right written proposal. A column whose truth is
+    unmapped but which the matcher scores near a right write is the case the held-back wrong fills are made of."""
+    from tests.forms.corpus.judge import WRITES, Judge
+    from tests.forms.corpus.render import corpus
+
+    judge = Judge(matcher)
+    unmapped: dict[tuple[str, str], tuple[float, str]] = {}
+    right_writes: list[tuple[float, str]] = []
+    for path, truth in corpus(out / "calibration", "tuning", variants=variants):
+        assert truth["split"] == "tuning"
+        props = {(p.cell or p.column): p for p in matcher.match(read_form_bytes(path.read_bytes(), file=str(path)))}
+        verdict = judge.judge_file(path, truth)
+        for t, v in zip(truth["leaves"], verdict.leaves, strict=True):
+            p = props.get(t.get("cell") or t["column"])
+            if p is None:
+                continue
+            where = f"{truth['form_id']} {'>'.join(t['path'])}"
+            if p.kind in WRITES and v.right:
+                right_writes.append((p.confidence, f"{where} → {p.target or p.kind}"))
+            if t["truth"] == "unmapped":
+                best = (p.candidates[0].score, p.candidates[0].name) if p.candidates else (0.0, "—")
+                unmapped[(truth["form_id"], where)] = max(unmapped.get((truth["form_id"], where), best), best)
+    lines = ["-- calibration (tuning half): columns whose truth is unmapped, best candidate first --"]
+    lines += [f"{s:.3f}  {where}  (best: {name})"
+              for (_f, where), (s, name) in sorted(unmapped.items(), key=lambda kv: -kv[1][0])]
+    if right_writes:
+        low = min(right_writes)
+        lines.append(f"lowest confidence of a right write: {low[0]:.3f}  {low[1]}")
+    return lines
+
+
 def timings(matcher: Matcher) -> dict[str, float]:
     names = ["低保户数", "低保人数", "特困人员数", "60周岁以上老年人数", "80岁以上老人", "孤儿数", "持证残疾人数",
              "退役军人数", "养老保险参保人数", "医保参保人数"]
@@ -152,6 +186,9 @@ def main() -> None:
     ap.add_argument("--half", choices=["tuning", "heldback", "both"], default="both")
     ap.add_argument("--variants", type=int, default=4)
     ap.add_argument("--misses", action="store_true", help="per-column misses (tuning half only)")
+    ap.add_argument("--calibration", action="store_true",
+                    help="abstention margins: each column whose truth is unmapped, its best candidate and score, and "
+                         "the lowest confidence of a right write (tuning half only)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     t0 = time.perf_counter()
@@ -199,6 +236,10 @@ def main() -> None:
               f"fill 5,000 rows {report['fill_5000_rows_s']} s  ({report['machine']})")
     for m in misses:
         print(m)
+    if args.calibration and "tuning" in halves:
+        with tempfile.TemporaryDirectory() as tmp:
+            for line in calibration(matcher, args.variants, Path(tmp)):
+                print(line)
 
 
 if __name__ == "__main__":

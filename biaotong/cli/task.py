@@ -1,5 +1,5 @@
-"""`biaotong task ...` (填报任务): list, show, fill, download, upload, submit, return, approve, flag, corrections,
-progress, databack. Thin: every command calls biaotong.services.tasks with the acting user (`--as`)."""
+"""`biaotong task ...` (填报任务): list, show, fill, download, upload, download-batch, upload-batch, submit,
+return, approve, flag, corrections, progress, databack. Thin: every command calls biaotong.services.tasks with the acting user (`--as`)."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ def list_cmd(
     ctx: typer.Context,
     report: Annotated[str | None, typer.Option("--report", help=msg("报表编号", "report id"))] = None,
     period: Annotated[str | None, typer.Option("--period", help=msg("报告期", "period"))] = None,
-    status: Annotated[str | None, typer.Option("--status", help="draft|submitted|returned|approved")] = None,
+    status: Annotated[str | None, typer.Option("--status", help="draft|submitted|returned|reviewed|approved")] = None,
     as_json: JSON = False,
 ) -> None:
     """列出我范围内的填报任务。List the tasks in your scope.
@@ -148,6 +148,44 @@ def upload_cmd(ctx: typer.Context, task_id: Annotated[int, typer.Argument(help=m
         raise WorkflowError(f"文件不存在：{file}", f"no such file: {file}", where(file=str(file)))
     res = upload(workspace(ctx), actor(ctx), task_id, file.read_bytes(), name=file.name)
     _out(res, as_json, f"已读入 {res['changed']} 项（版本 {res['version']}）", f"read {res['changed']} (version {res['version']})")
+
+
+@app.command("download-batch")
+@handle_errors
+def download_batch_cmd(
+    ctx: typer.Context,
+    report: Annotated[str, typer.Option("--report", help=msg("报表编号", "report id"))],
+    period: Annotated[str, typer.Option("--period", help=msg("报告期", "period"))],
+    out: Annotated[Path, typer.Option("--out", help=msg("保存为 .xlsx", "write to .xlsx"))],
+    as_json: JSON = False,
+) -> None:
+    """乡镇批量填报：下载本乡镇各村待填任务的一张表（按部门表样：每村一行，或每村一页）。Download a township's batch sheet.
+
+    Example: biaotong --as township task download-batch --report tj_village_basic --period 2025 --out 本镇各村.xlsx
+    """
+    from biaotong.services.tasks import download_batch
+
+    res = download_batch(workspace(ctx), actor(ctx), report, period, out)
+    _out(res, as_json, f"已写入 {res['file']}（{res['tasks']} 个村（社区），{res['cells']} 个待填单元格）",
+         f"written {res['file']} ({res['tasks']} villages, {res['cells']} cells to fill)")
+
+
+@app.command("upload-batch")
+@handle_errors
+def upload_batch_cmd(ctx: typer.Context,
+                     file: Annotated[Path, typer.Argument(help=msg("填好的批量表", "the filled batch sheet"))],
+                     as_json: JSON = False) -> None:
+    """上传乡镇批量表：逐格校验，任一格有误则整表不导入并列出全部错误。Upload a township's batch sheet (all or nothing).
+
+    Example: biaotong --as township task upload-batch 本镇各村.xlsx
+    """
+    from biaotong.errors import WorkflowError, where
+    from biaotong.services.tasks import upload_batch
+
+    if not file.is_file():
+        raise WorkflowError(f"文件不存在：{file}", f"no such file: {file}", where(file=str(file)))
+    res = upload_batch(workspace(ctx), actor(ctx), file.read_bytes(), name=file.name)
+    _out(res, as_json, f"已导入 {res['tasks']} 个任务的 {res['changed']} 项", f"stored {res['changed']} values in {res['tasks']} tasks")
 
 
 @app.command("submit")
@@ -265,7 +303,7 @@ def answer_correction_cmd(
 def progress_cmd(ctx: typer.Context, report: Annotated[str, typer.Argument(help=msg("报表编号", "report id"))],
                  period: Annotated[str, typer.Option("--period", help=msg("报告期", "period"))],
                  as_json: JSON = False) -> None:
-    """各地区填报进度：待填、已提交、退回、通过、逾期。Completeness per area.
+    """各地区填报进度：各状态数、待乡镇/部门审核、逾期。Completeness per area, awaiting each level.
 
     Example: biaotong task progress tj_village_basic --period 2025 --json
     """

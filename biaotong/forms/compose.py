@@ -72,6 +72,18 @@ def core_of(leaf: LeafColumn) -> str:
     return compact(strip_prefix(split_units(leaf.name)[0]))
 
 
+def _owner_names(leaf: LeafColumn, ctx: FormContext) -> list[str]:
+    """The column a part belongs to, by name: the one before it (其中：…) or before its 其中 group."""
+    if len(leaf.path) > 1 and _PART_GROUP.match(compact(leaf.path[-2])):
+        group = tuple(leaf.path[:-1])
+        before = [lf for lf, _ in ctx.done if tuple(lf.path[:len(group)]) != group]
+        return [core_of(before[-1])] if before else []
+    if is_part(leaf):
+        before = [lf for lf, _ in ctx.done if not is_part(lf)]
+        return [core_of(before[-1])] if before else []
+    return []
+
+
 def is_part(leaf: LeafColumn) -> bool:
     """“其中：女”, “其中80岁以上”: a part of the column before it."""
     return compact(leaf.path[-1] if leaf.path else leaf.name).startswith(("其中", "内：", "含："))
@@ -128,10 +140,17 @@ class Composer:
         d_age, d_sex, defined = self._definition(core, parents, ctx)
         if defined:
             why.append(f"填表说明：{defined}")
+            owners = parents + _owner_names(leaf, ctx)
             for dq in scan(ctx.defs[defined]):
+                # “老年人指60周岁及以上的低保对象” under 低保人数 (or in a 其中 group after it): the definition
+                # restates the population the column is a part of, it does not narrow it again
+                if any(dq.text in p for p in owners):
+                    continue
                 if all(dq.element != x.element for x in quals):
                     quals.append(dq)
-            age, sex = age or d_age, sex or d_sex
+            # 未成年人 (age < 18) already says what 未满18周岁 says: one age condition, not two
+            age = age or (d_age if all(x.element != "age" for x in quals) else None)
+            sex = sex or d_sex
         if not quals and age is None and sex is None:
             return None
         entity = quals[0].entity if quals else "resident"
@@ -145,8 +164,12 @@ class Composer:
         avoid = tuple(x.element for x in quals)
         rest = _strip_age_sex(core, age, sex) if not quals and (age or sex) else ""
         rest = "" if rest == core or len(_ONLY_SUFFIX.sub("", rest)) < 2 or from_context or pop_parents else rest
-        base, base_id, score, base_why, kind = self._base(leaf, pop_parents, unit, ctx, entity, from_context,
-                                                          category, avoid, rest)
+        # the notes define the parent measure itself (合计 under 参保人数, 参保人数指……): the library's measure
+        # of that name with the definition in place of its own conditions on the same elements
+        redefined = self._redefined(pop_parents[-1], unit, entity, avoid) if defined and pop_parents and defined in (
+            pop_parents[-1], _ONLY_SUFFIX.sub("", pop_parents[-1])) else None
+        base, base_id, score, base_why, kind = redefined or self._base(leaf, pop_parents, unit, ctx, entity,
+                                                                       from_context, category, avoid, rest)
         if base is None:
             return None
         fragments = [x.filter for x in quals]
@@ -166,6 +189,38 @@ class Composer:
         comp.core = core
         comp.part = is_part(leaf)
         comp.age_group = age_group
+        return comp
+
+    def measure(self, leaf: LeafColumn, unit: str | None, top: Any, top_score: float) -> Composition | None:
+        """A population under a measure (签约人数 > 糖尿病患者; 参保人数 > 低保对象): the parent's count of the
+        column's population, i.e. both filters — not every diabetic. `top` is the indicator the column's own
+        words name best; None when one already implies the other (持证残疾人数 > 视力残疾) or both read the same
+        element (two values of one category cannot both hold)."""
+        core = core_of(leaf)
+        parents = parents_of(leaf)
+        texpr = dict(top.expression or {}) if top is not None else {}
+        if not parents or core in _GENERIC or not is_count(texpr) or not texpr.get("filter"):
+            return None
+        entity = texpr.get("entity", top.entity or "resident")
+        found = self.m.best_count(parents[-1], unit, entity)
+        if found is None or found[0] < 0.9 or found[1].id == top.id:
+            return None
+        score, term = found
+        pexpr = dict(term.expression or {})
+        pf, tf = pexpr.get("filter") or "", texpr["filter"]
+        pc, tc = flat_conjuncts(pf), flat_conjuncts(tf)
+        if not pc or pc <= tc or tc <= pc:
+            return None
+        if (set(_IDENT.findall(pf)) - _SQL_WORDS) & (set(_IDENT.findall(tf)) - _SQL_WORDS):
+            return None
+        extra = [c for c in tc if c not in pc]
+        expr = dict(pexpr)
+        expr["filter"] = _and(pf, *extra)
+        why = (f"以上级表头「{parents[-1]}」对应的指标「{term.name}」为总体；本列「{core}」是其中的人群"
+               f"（指标「{top.name}」）：加筛选条件：{' and '.join(extra)}")
+        comp = Composition(expr, term.id, min(score, top_score), extra, why, None, "parent",
+                           tuple(sorted(set(_IDENT.findall(tf)) - _SQL_WORDS)))
+        comp.path_text, comp.core = parents[-1] + core, core
         return comp
 
     def _definition(self, core: str, parents: list[str], ctx: FormContext) -> tuple[AgeRange | None, str | None, str]:
@@ -202,6 +257,22 @@ class Composer:
                 return (*prev, "context")
         plain = {"agg": "count", "entity": entity}
         return plain, None, 0.75, f"以全部{'人口' if entity == 'resident' else entity}为总体", "entity"
+
+    def _redefined(self, parent: str, unit: str | None, entity: str,
+                   avoid: tuple[str, ...]) -> tuple[dict[str, Any], str | None, float, str, str] | None:
+        """The library's count named by `parent` when it reads the elements the notes define it by: its
+        conditions on them dropped (the definition replaces them), the others kept (the period's dates)."""
+        found = self.m.best_count(parent, unit, entity)
+        if found is None or found[0] < 0.95 or not reads(found[1].expression, avoid):
+            return None
+        s, term = found
+        expr = dict(term.expression)
+        kept = [c for c in conjuncts(expr.get("filter") or "") if not reads({"filter": c}, avoid)]
+        expr.pop("filter", None)
+        if kept:  # one kept term loses its own parentheses: _and puts them back where needed
+            expr["filter"] = _unwrap(kept[0]) if len(kept) == 1 else " and ".join(kept)
+        why = f"以上级表头「{parent}」对应的指标「{term.name}」为总体，其 {'、'.join(avoid)} 条件按填表说明"
+        return expr, term.id, s, why, "parent"
 
     def _context_base(self, leaf: LeafColumn, ctx: FormContext, entity: str, category: str = "",
                       avoid: tuple[str, ...] = ()) -> tuple[dict[str, Any], str | None, float, str] | None:
@@ -267,6 +338,45 @@ class Composer:
         if den is None:
             return None
         return num.key, den.key, f"「{num.title}」÷「{den.title}」（本表两列之比）"
+
+
+def conjuncts(text: str) -> list[str]:
+    """A filter's top-level `and` terms as written (parentheses and quoted values kept whole)."""
+    out: list[str] = []
+    depth, quote, start = 0, False, 0
+    for m in re.finditer(r"'|\(|\)|\s+and\s+", text, re.IGNORECASE):
+        tok = m.group(0)
+        if tok == "'":
+            quote = not quote
+        elif not quote and tok in "()":
+            depth += 1 if tok == "(" else -1
+        elif not quote and depth == 0 and tok not in "'()":
+            out.append(text[start:m.start()].strip())
+            start = m.end()
+    out.append(text[start:].strip())
+    return [c for c in out if c]
+
+
+def flat_conjuncts(text: str) -> set[str]:
+    """The `and` terms at any depth of nested `and`s: `(a and (b or c)) and d` -> {a, (b or c), d}."""
+    out: set[str] = set()
+    for c in conjuncts(text):
+        inner = _unwrap(c)
+        parts = conjuncts(inner) if inner != c else [c]
+        out |= flat_conjuncts(inner) if len(parts) > 1 else {c}
+    return out
+
+
+def _unwrap(term: str) -> str:
+    """`(a or b)` -> `a or b` when the parentheses enclose the whole term."""
+    if not (term.startswith("(") and term.endswith(")")):
+        return term
+    depth = 0
+    for i, ch in enumerate(term):
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if depth == 0 and i < len(term) - 1:
+            return term  # `(a) or (b)`: the first parenthesis closes early
+    return term[1:-1]
 
 
 def reads(expr: dict[str, Any] | None, elements: tuple[str, ...]) -> bool:

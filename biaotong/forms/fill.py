@@ -46,9 +46,11 @@ def fill_workbook(
     cells: dict[str, Any] | None = None,
     notes: dict[str, str] | None = None,
     comments: dict[str, str] | None = None,
+    placed: dict[int, int] | None = None,
 ) -> bytes:
     """A filled copy of `template`. `rows` for tables; `cells` (value cell -> value) for single-unit forms;
-    `notes` by kind: org (填报单位), date (填报日期), filler, reviewer, head, phone."""
+    `notes` by kind: org (填报单位), date (填报日期), filler, reviewer, head, phone. `placed`, when given, receives
+    the sheet row each of `rows` went to (by index), so a sheet read back maps rows to units (task batches)."""
     wb = load_workbook(io.BytesIO(template))
     ws = wb[layout.sheet]
     shift = 0
@@ -57,7 +59,7 @@ def fill_workbook(
             if value is not None:
                 set_text_cell(ws[ref], value)
     elif rows:
-        shift, unplaced = _write_rows(ws, layout, list(rows))
+        shift, unplaced = _write_rows(ws, layout, list(rows), placed)
         comments = {**unplaced, **(comments or {})}
         grow_print_area(ws, max(layout.last_template_row, layout.first_data_row), shift)  # inserted rows print
     if notes:
@@ -125,11 +127,13 @@ def _write_card(ws: Any, layout: FormLayout, card: Card, notes: dict[str, str]) 
     _write_notes(ws, layout, values, 0)
 
 
-def _write_rows(ws: Any, layout: FormLayout, rows: list[FillRow]) -> tuple[int, dict[str, str]]:
+def _write_rows(ws: Any, layout: FormLayout, rows: list[FillRow],
+                placed_out: dict[int, int] | None = None) -> tuple[int, dict[str, str]]:
     """Rows written (pre-listed ones first, by name), and how many were inserted; a pre-listed name that
     fits no report row, or several, is left blank with a comment saying so."""
     first, last = layout.first_data_row, layout.last_template_row
     lo, hi = layout.min_col, layout.max_col
+    index = {id(row): i for i, row in enumerate(rows)}  # before `pending` (which may be `rows`) is consumed
     placed: dict[int, FillRow] = {}
     pending: list[FillRow] = []
     unplaced: dict[str, str] = {}
@@ -186,6 +190,8 @@ def _write_rows(ws: Any, layout: FormLayout, rows: list[FillRow]) -> tuple[int, 
             value = row.values.get(key)
             if value is not None:
                 set_text_cell(ws.cell(r, c), value)  # a department's "=…" stays text, never a formula
+    if placed_out is not None:
+        placed_out.update({index[id(row)]: r for r, row in placed.items()})
     return extra, unplaced
 
 
@@ -261,9 +267,11 @@ def rows_from_result(result: Any, anchors: dict[str, Any],
     if result.layout == "roster":
         by_element = {a["element"]: key for key, a in columns.items() if "element" in a}
         out = []
-        for rec in result.records:
+        places = getattr(result, "places", None) or []
+        for i, rec in enumerate(result.records):
             values = {by_element[k]: v for k, v in rec.items() if k in by_element}
-            labels = _labels(rec.get("org_code"), names_at)
+            # the record's org code, not its shown name: 新寨村 may be the name of two villages
+            labels = _labels(places[i] if i < len(places) else rec.get("org_code"), names_at)
             out.append(FillRow(values, labels))
         return out
     by_field = {a["field"]: (key, a.get("scale") or 1.0) for key, a in columns.items() if "field" in a}

@@ -13,9 +13,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from biaotong.forms.abstain import abstain_ratio, review
-from biaotong.forms.compose import Composer, Composition, FormContext, consistent, reads
+from biaotong.forms.compose import Composer, Composition, FormContext, consistent, flat_conjuncts, reads
 from biaotong.forms.model import FormLayout, LeafColumn
-from biaotong.forms.money import money_element
+from biaotong.forms.money import money_element, roster_money
 from biaotong.forms.patterns import AgeRange, find_age, find_sex, fit_siblings, strip_age, strip_sex
 from biaotong.forms.rerank import (
     ACCEPT,
@@ -162,7 +162,8 @@ class Matcher:
                 continue
             unit = leaf.unit or _default_unit(leaf, layout.default_units)
             if entity is not None:
-                out.append(review(self._match_roster(leaf, entity), leaf, layout.kind, self.vocab))
+                prop = roster_money(leaf, self._match_roster(leaf, entity), entity, topic, self)
+                out.append(review(prop, leaf, layout.kind, self.vocab))
             else:
                 prop = in_window(leaf, self._match_aggregate(leaf, unit, topic, age_of.get(leaf.key), ctx), self)
                 prop = money_element(leaf, prop, unit, self)
@@ -401,6 +402,18 @@ class Matcher:
         prop = _base(leaf, unit)
         cands = [self._candidate(p, s, unit) for s, p in direct[:5]]
         comp = self.composer.compose(leaf, unit, ctx, q.age, q.sex) if ctx is not None else None
+        if comp is None and ctx is not None and not filtered and direct and direct[0][0] >= ACCEPT \
+                and direct[0][1].term.kind == "indicator":
+            comp = self.composer.measure(leaf, unit, direct[0][1].term, direct[0][0])
+            named = self._naming(comp) if comp is not None else None
+            if named is not None:  # the library names the intersection (糖尿病患者签约数): it reads better
+                self._accept(prop, named, comp.score, unit, leaf)  # type: ignore[union-attr]
+                prop.reason += f"（{comp.reason}）"  # type: ignore[union-attr]
+                prop.candidates = cands[:3]
+                return prop
+            if comp is not None:
+                self._composed(prop, comp, cands)
+                return prop
         if comp is not None and not self._direct_says(direct, comp):
             self._composed(prop, comp, cands)
             return prop
@@ -448,6 +461,17 @@ class Matcher:
             return False
         age = next((v.age for v in p.variants if v.age is not None), None)
         return consistent(expr.get("filter"), age, comp, base_filter)
+
+    def _naming(self, comp: Composition) -> _Prepared | None:
+        """The library indicator whose filter is exactly the composition's (the same conditions in any order)."""
+        wanted = flat_conjuncts(comp.expression.get("filter") or "")
+        keys = ("agg", "entity", "of", "date", "window")
+        for p in self._indicators:
+            expr = p.term.expression or {}
+            if all(expr.get(k) == comp.expression.get(k) for k in keys) and \
+                    flat_conjuncts(expr.get("filter") or "") == wanted:
+                return p
+        return None
 
     def _composed(self, prop: Proposal, comp: Composition, cands: list[Candidate]) -> None:
         prop.kind, prop.target, prop.expression = "expression", comp.base_id, comp.expression
@@ -572,9 +596,12 @@ def topic_of(title: str | None) -> str:
     if not title:
         return ""
     t = _TITLE_NOISE.sub("", compact(title))
+    # “退役军人和其他优抚对象数量”: X is one kind of Y and the form counts all of Y, so 合计 is Y's total
+    whole = re.search(r"(?:和|及|与|、)(?:其他|其它)(.+)$", t)
+    if whole:
+        t = re.sub(r"(?:数量|人数|数)$", "", whole.group(1))
+        return t if 2 <= len(t) <= 12 else ""
     t = re.sub(r"(?:对象|人员|情况)+$", "", t)
-    # “退役军人和其他优抚对象数量”: the population named before 和其他 is the topic the form's 合计 counts
-    t = re.sub(r"(?:和|及|与|、)(?:其他|其它).*$", "", t)
     return t if 2 <= len(t) <= 12 else ""
 
 

@@ -46,3 +46,37 @@ def money_element(leaf: LeafColumn, prop: Proposal, unit: str | None, matcher: M
     if prop.scale != 1.0:
         prop.reason += f"，元 → {unit}，乘以 {prop.scale:g}"
     return prop
+
+
+def roster_money(leaf: LeafColumn, prop: Proposal, entity: str, topic: str, matcher: Matcher) -> Proposal:
+    """A roster's money column (月供养金（元）) no element name says: the entity's amount element its words
+    name, read with the title's population too (特困供养人员花名册 + 供养金 → 特困供养金, an alias of 月保障金)."""
+    if prop.kind != "unmapped" or family(leaf.unit) not in ("money", "money_rate"):
+        return prop
+    core = compact(strip_prefix(split_units(leaf.name)[0]))
+    words = {normalise(core), normalise(_PAID.sub("", core))} - {""}
+    if topic:
+        words |= {normalise(_overlap(topic, w)) for w in list(words)}
+    best: tuple[float, object] | None = None
+    for p in matcher._elements:
+        t = p.term
+        if t.entity != entity or t.collected or family(t.unit) not in ("money", "money_rate"):
+            continue
+        s = matcher._score(p, [(w, 1.0) for w in words], None)
+        if best is None or s > best[0]:
+            best = (s, p)
+    if best is None or best[0] < _ACCEPT:
+        return prop
+    s, p = best
+    term = p.term  # type: ignore[attr-defined]
+    prop.kind, prop.target, prop.confidence = "element", term.id, s
+    prop.reason = f"金额列：名册主体的金额数据元「{term.name}」（{term.unit}）"
+    return prop
+
+
+def _overlap(head: str, tail: str) -> str:
+    """'特困供养' + '供养金' = '特困供养金': the words both share are written once."""
+    for k in range(min(len(head), len(tail)), 0, -1):
+        if head.endswith(tail[:k]):
+            return head + tail[k:]
+    return head + tail

@@ -28,15 +28,18 @@ class Qualifier:
         return f"「{self.text}」→ {self.filter}"
 
 
+_CERTIFIED = ("is_set(disability_cert_no) and (disability_cert_issue_date is null"
+              " or before_period_end(disability_cert_issue_date))")
 # words that qualify without a code list; checked before the code lists (少数民族 is not a label)
 _STATUS: tuple[tuple[str, str, str, str, str], ...] = (
     ("少数民族", "resident", "ethnicity", "ethnicity <> '汉族'", "民族"),
     ("已签约", "resident", "family_doctor_signed", "family_doctor_signed", "家庭医生签约"),
     ("外出务工", "resident", "migrant_worker", "migrant_worker", "外出务工"),
     ("留守儿童", "resident", "left_behind_child", "left_behind_child", "农村留守儿童"),
-    ("持证残疾人", "resident", "disability_cert_no", "is_set(disability_cert_no)", "残疾人证号"),
-    # a 残疾人 column counts certificate holders: no source keeps a health status of 残疾
-    ("残疾人", "resident", "disability_cert_no", "is_set(disability_cert_no)", "残疾人证号"),
+    ("持证残疾人", "resident", "disability_cert_no", _CERTIFIED, "残疾人证号"),
+    # a 残疾人 column counts certificate holders (issued by the period's end, as 持证残疾人数 does): no source
+    # keeps a health status of 残疾
+    ("残疾人", "resident", "disability_cert_no", _CERTIFIED, "残疾人证号"),
     ("签约", "resident", "family_doctor_signed", "family_doctor_signed", "家庭医生签约"),
     ("未成年人", "resident", "age", "age < 18", "年龄"),
     ("城市", "resident", "hukou_type", "hukou_type = '非农业'", "户口性质"),
@@ -145,12 +148,22 @@ def definitions(notes: list[str]) -> dict[str, str]:
     for raw in notes:
         text = re.sub(r"^\s*(?:注|说明|填表说明|填报说明|指标解释)?\s*[:：]?\s*(?:\d+|[一二三四五六七八九十]+)?\s*[、.．]?", "",
                       compact(raw))
-        for part in re.split(r"[。；;]|[，,](?=[^，,。]{2,14}?指)", text):
-            m = _DEFINE.search(part)
-            if m:
-                term = re.sub(r"^(?:本表|表中|其中|所称|的)+", "", m.group(1))
+        for clause in re.split(r"[。；;]", text):
+            # “老年人指60周岁及以上、未成年人指未满18周岁的低保对象”: coordinated definitions share the last
+            # one's head noun (的低保对象), so each part is defined over the same population
+            parts = re.split(r"[，,、](?=[^，,。、]{2,14}?指)", clause)
+            tail = re.search(r"的[^的，,、]{2,12}(?=[，,]|$)", parts[-1]) if len(parts) > 1 else None
+            for i, part in enumerate(parts):
+                m = _DEFINE.search(part)
+                if not m:
+                    continue
+                term = re.sub(r"^(?:\d+|[一二三四五六七八九十]+)[、.．]", "", m.group(1))
+                term = re.sub(r"^(?:本表|表中|其中|所称|的)+", "", term)
+                body = m.group(2)
+                if tail is not None and i < len(parts) - 1 and "的" not in body:
+                    body += tail.group(0)
                 if len(term) >= 2:
-                    out[term] = m.group(2)
+                    out[term] = body
     return out
 
 

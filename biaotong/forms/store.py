@@ -73,9 +73,22 @@ def new_aliases(proposals: list[Proposal], vocab: Vocabulary) -> dict[str, str]:
         term = vocab.term(p.target)
         if term is None or term.kind != "indicator":
             continue
-        if normalise(p.name) not in {normalise(t) for t in term.texts}:
-            out[p.name] = p.target
+        wording = _in_context(p)
+        if normalise(wording) not in {normalise(t) for t in term.texts}:
+            out[wording] = p.target
     return out
+
+
+def _in_context(p: Proposal) -> str:
+    """A header under a parent means something only with it (合计 under 低保人数, 高血压患者 under 签约人数):
+    remembered as the matcher reads it there (低保人数合计), never alone, or it would take the next form's 合计."""
+    from biaotong.forms.match import _join
+    from biaotong.forms.rerank import GROUP_NOISE
+    from biaotong.forms.text import compact, split_units, strip_prefix
+
+    parents = [compact(strip_prefix(split_units(t)[0])) for t in p.title.split(" > ")[:-1]]
+    parents = [t for t in parents if t and not GROUP_NOISE.match(t)]
+    return _join(parents[-1], compact(p.name)) if parents else p.name
 
 
 def add_aliases(ws: Any, aliases: dict[str, str], *, actor: str = "cli") -> int:

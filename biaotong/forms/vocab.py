@@ -48,8 +48,12 @@ class Vocabulary:
 
     def with_aliases(self, aliases: dict[str, str]) -> Vocabulary:
         """Add user-confirmed aliases (alias -> indicator id, or entity.code for an element)."""
+        from biaotong.forms.rerank import GENERIC
+
         by_id: dict[str, list[str]] = {}
         for alias, target in aliases.items():
+            if alias.strip() in GENERIC:
+                continue  # a bare 合计 / 人数 remembered by an older version names nothing without its parent
             by_id.setdefault(target, []).append(alias)
 
         def extend(terms: list[Term]) -> list[Term]:

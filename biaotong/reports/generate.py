@@ -167,10 +167,10 @@ def _roster(eng: Engine, spec: ReportSpec, per: Period, org_code: str, role: str
     assert spec.roster is not None
     con, snaps = eng.connection()
     plan = plan_orgs(eng.tree, org_code, "village", per.end, data_org_codes(con, [spec.roster.entity]))
-    columns, records, sql = fetch_roster(con, spec, eng.catalog, eng.tree, plan, per.start, per.end, role)
+    columns, records, sql, places = fetch_roster(con, spec, eng.catalog, eng.tree, plan, per.start, per.end, role)
     return ReportResult(
         spec=spec, period=per, org_code=plan.unit.code, org_name=plan.unit.name, columns=columns,
-        records=records, level="village", role=role,
+        records=records, places=places, level="village", role=role,
         snapshots=[s for s in snaps if s.get("entity") == spec.roster.entity], sql={spec.roster.entity: sql},
         generated_at=datetime.now(UTC), known_at=eng.known_at,
         undated=undated(eng.catalog, eng.state(), [spec.roster.entity]),

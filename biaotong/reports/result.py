@@ -57,6 +57,7 @@ class ReportResult:
     columns: list[Column]
     rows: list[Row] = field(default_factory=list)  # aggregate
     records: list[dict[str, Any]] = field(default_factory=list)  # roster
+    places: list[str | None] = field(default_factory=list)  # roster: each record's org code (names repeat)
     items: list[dict[str, Any]] = field(default_factory=list)  # form: [{id, label, unit, value}]
     # form asked for a unit above the form's level: one card per unit of that level, {org_code, org_name, items}
     cards: list[dict[str, Any]] = field(default_factory=list)

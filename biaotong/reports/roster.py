@@ -70,7 +70,10 @@ def _main_table(tree: exp.Select, entity: str) -> str:
 def fetch_roster(
     con: duckdb.DuckDBPyConnection, spec: ReportSpec, catalog: Any, tree: OrgTree, plan: OrgPlan,
     start: date, end: date, role: str,
-) -> tuple[list[Column], list[dict[str, Any]], str]:
+) -> tuple[list[Column], list[dict[str, Any]], str, list[str | None]]:
+    """The roster's columns, its records (values as shown: names, labels, masked), the SQL, and each record's
+    place as an org code: a name is no key (two townships may each have a 新寨村), so a form's 乡镇 / 村 columns
+    are filled from the code."""
     assert spec.roster is not None
     elements = roster_elements(spec, catalog)
     query = roster_query(spec, catalog, start, end, plan.data_codes())
@@ -84,6 +87,7 @@ def fetch_roster(
     data = dict(zip(names, zip(*rows, strict=True), strict=True)) if rows else {n: () for n in names}
     # A village dissolved by the period end shows as the unit holding its data then.
     data["org_code"] = _mapped(data["org_code"], lambda c: plan.mapping.get(c, {}).get("village", c))
+    places = [None if c is None else str(c) for c in data["org_code"]]
     masked = masked_columns(elements, role)
     shown = [_display_column(e, data.get(e.code), e.code in masked, catalog, tree, end, len(rows))
              for e in elements]
@@ -91,7 +95,7 @@ def fetch_roster(
     records = [dict(zip(codes, vals, strict=True)) for vals in zip(*shown, strict=True)] if codes else [
         {} for _ in rows
     ]
-    return columns, records, sql
+    return columns, records, sql, places
 
 
 def _mapped(values: Any, fn: Any) -> list[Any]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from biaotong.auth.actor import Actor, require_role
-from biaotong.services import cache
+from biaotong.reports import cache
 from biaotong.services.access import count_fields
 from biaotong.services.reports import admit, control_explain
 

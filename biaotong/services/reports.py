@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any
 
 from biaotong.auth.actor import Actor, require_role, require_scope
 from biaotong.errors import ReportError, where
+from biaotong.reports import cache
 from biaotong.reports.period import Period
 from biaotong.reports.resolve import Resolved, resolve
 from biaotong.reports.spec import ReportSpec
-from biaotong.services import cache
 from biaotong.services.access import (
     REPORT_READERS,
     can_read_report,

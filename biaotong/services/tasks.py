@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from biaotong.auth.actor import Actor, in_scope, require_role, require_scope
-from biaotong.errors import AccessDenied, WorkflowError, where
+from biaotong.errors import AccessDenied, CatalogError, WorkflowError, where
 from biaotong.ledger.events import Event
 from biaotong.ledger.log import record
 from biaotong.store.schema import report_specs
@@ -94,7 +94,7 @@ def list_tasks(ws: Workspace, actor: Actor, *, report: str | None = None, period
     designer_only = actor.has_role("designer") and not actor.has_role("data_admin", "township", "grassroots", "sysadmin",
                                                                       "auditor")
     today = date.today()
-    return [{"id": r.id, "report": r.report_id, "period": r.period, "org_code": r.org_code,
+    return [{"id": r.id, "report": r.report_id, "period": r.period, "org_code": r.org_code, "level": r.level,
              "org_name": tree.name_of(r.org_code), "status": r.status, "version": r.version, "due": r.due,
              "overdue": r.due is not None and r.status in ("draft", "returned") and today > r.due}
             for r in rows if in_scope(actor, tree, r.org_code)
@@ -103,8 +103,53 @@ def list_tasks(ws: Workspace, actor: Actor, *, report: str | None = None, period
 
 def show(ws: Workspace, actor: Actor, task_id: int) -> dict[str, Any]:
     _task(ws, actor, task_id)
-    return wf.view(ws, task_id, role=actor.clearance, actor=actor.ledger_actor,
+    view = wf.view(ws, task_id, role=actor.clearance, actor=actor.ledger_actor,
                    opening=actor.has_role("grassroots", "township"))
+    if view["awaiting"] is not None and view["awaiting"] in review_levels(ws, actor, view["report"]):
+        view["compare"] = compare_answers(ws, view)  # what changed and what is unusual, for the reviewer only
+    return view
+
+
+def review_levels(ws: Workspace, actor: Actor, report_id: str) -> tuple[str, ...]:
+    """The review levels the user acts at: a township account reviews its units' submissions, the publishing
+    department's designers give the final approval, the data administration may act at either."""
+    if actor.has_role("data_admin"):
+        return ("township", "department")
+    levels = ("township",) if actor.has_role("township") else ()
+    if actor.has_role("designer") and actor.department and _department(ws, report_id) == actor.department:
+        levels += ("department",)
+    return levels
+
+
+def compare_answers(ws: Workspace, view: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Per answered field: the unit's previous approved answer and the out-of-range flags (own history, and
+    the units under the same parent as peers)."""
+    from biaotong.tasks.compare import compare
+
+    tree = ws.org_tree()
+    try:
+        parent = tree.get(view["org_code"]).parent
+    except CatalogError:  # a unit merged away: no peers to compare with
+        parent = None
+    peers = [u.code for u in tree.children(parent)] if parent else []
+    with ws.engine.connect() as conn:
+        return compare(conn, task_id=view["id"], org_code=view["org_code"], peers=peers, fields=view["fields"])
+
+
+def review_queue(ws: Workspace, actor: Actor) -> list[dict[str, Any]]:
+    """The submissions waiting for the user's level (never the user's own unit's, unless data administration)."""
+    require_role(actor, *REVIEWERS)
+    tree = ws.org_tree()
+    out = []
+    for t in list_tasks(ws, actor):
+        if t["status"] not in ("submitted", "reviewed"):
+            continue
+        if t["org_code"] == actor.org_code and not actor.has_role("data_admin"):
+            continue
+        level = wf.stage(t["status"], t["level"], t["org_code"], tree)
+        if level in review_levels(ws, actor, t["report"]):
+            out.append({**t, "awaiting": level})
+    return out
 
 
 def fill(ws: Workspace, actor: Actor, task_id: int, values: dict[str, Any], *, version: int | None = None,
@@ -122,15 +167,20 @@ def submit(ws: Workspace, actor: Actor, task_id: int, *, version: int | None = N
 
 def review(ws: Workspace, actor: Actor, task_id: int, verdict: str, *, version: int | None = None,
            comment: str | None = None, field_comments: dict[str, str] | None = None) -> dict[str, Any]:
-    """Approve or return a submission (the township above, the owning department or the data administration)."""
+    """Approve or return a submission at its level: the township above the unit first, then the publishing
+    department (or the data administration at either); only the department's approval reaches reports."""
     from biaotong.tasks.collection import refresh
 
     require_role(actor, *REVIEWERS)
     row = _task(ws, actor, task_id)
     if actor.org_code == row.org_code and not actor.has_role("data_admin"):
         raise AccessDenied("不能审核本单位自己的填报", "you may not review your own unit's submission", where(key=str(task_id)))
+    levels = review_levels(ws, actor, row.report_id)
+    if not levels:
+        raise AccessDenied(f"任务 {task_id} 的报表不属于本部门，不能审核", f"task {task_id} is not of your department's report",
+                           where(key=str(task_id)))
     out = wf.decide(ws, task_id, verdict, actor=actor.ledger_actor, version=version, comment=comment,
-                    field_comments=field_comments)
+                    field_comments=field_comments, levels=levels)
     if out["status"] == "approved":
         out["collection"] = refresh(ws, actor.ledger_actor)
     return out
@@ -140,7 +190,7 @@ def download(ws: Workspace, actor: Actor, task_id: int, out: Path) -> dict[str, 
     from biaotong.tasks.sheet import write_sheet
 
     view = show(ws, actor, task_id)
-    write_sheet(view, out)
+    write_sheet(view, out, ws=ws)  # the department's own form when the report was saved from one
     with ws.engine.begin() as conn:
         record(conn, Event(action="task.download", actor=actor.ledger_actor, object=f"task:{task_id}",
                            detail={"version": view["version"]}))
@@ -153,7 +203,7 @@ def upload(ws: Workspace, actor: Actor, task_id: int, data: bytes, *, name: str 
 
     require_role(actor, *FILLERS)
     view = show(ws, actor, task_id)
-    values, cells, version = read_sheet(data, view, name=name)
+    values, cells, version = read_sheet(data, view, name=name, ws=ws)
     if version != view["version"]:
         raise WorkflowError(f"{name} 下载于版本 {version}，任务已更新到版本 {view['version']}；请重新下载后再填",
                             f"{name} was downloaded at version {version}; the task is at {view['version']}: download again",
@@ -220,14 +270,22 @@ def answer_correction(ws: Workspace, actor: Actor, cid: int, verdict: str, answe
 
 
 def progress(ws: Workspace, actor: Actor, report: str, period: str) -> dict[str, Any]:
-    """Completeness per area for the department: draft, submitted, returned, approved, overdue."""
+    """Completeness per area for the department: a count per status (draft, submitted, returned, reviewed,
+    approved), then awaiting the township / the department (a township's own submission goes to the
+    department directly), and overdue."""
+    from biaotong.tasks.model import STATUSES
+
     items = list_tasks(ws, actor, report=report, period=period)
     tree = ws.org_tree()
     per: dict[str, dict[str, int]] = {}
     for t in items:
         parent = next((u.code for u in tree.ancestors(t["org_code"]) if u.level == "township"), t["org_code"])
-        d = per.setdefault(parent, {"draft": 0, "submitted": 0, "returned": 0, "approved": 0, "overdue": 0})
-        d[t["status"]] += 1
+        d = per.setdefault(parent, {**dict.fromkeys(STATUSES, 0), "awaiting_township": 0, "awaiting_department": 0,
+                                    "overdue": 0})
+        d[t["status"]] = d.get(t["status"], 0) + 1
+        level = wf.stage(t["status"], t["level"], t["org_code"], tree)
+        if level:
+            d[f"awaiting_{level}"] += 1
         d["overdue"] += int(t["overdue"])
     return {"report": report, "period": period, "tasks": len(items),
             "by_area": {code: {"name": tree.name_of(code), **d} for code, d in sorted(per.items())}}
@@ -266,3 +324,43 @@ def databack(ws: Workspace, actor: Actor, out: Path, *, entity: str = "resident"
                                detail={"purpose": "task.databack", "rows": result["rows"],
                                        "elements": sorted(result["clear"])}))
     return result
+
+
+def download_batch(ws: Workspace, actor: Actor, report_id: str, period: str, out: Path) -> dict[str, Any]:
+    """A township's one sheet for its villages' open (draft or returned) tasks of a report and period."""
+    from biaotong.tasks.batch import OPEN, write_batch
+
+    require_role(actor, "township")
+    if actor.org_code is None:
+        raise AccessDenied("批量填报只供乡镇账号使用", "batch entry is for township accounts", where(key=report_id))
+    mine = [t for t in list_tasks(ws, actor, report=report_id, period=period)
+            if t["status"] in OPEN and t["org_code"] != actor.org_code]
+    if not mine:
+        raise WorkflowError(f"报表 {report_id}（{period}）在你的辖区内没有待填或退回的村级任务",
+                            f"no draft or returned tasks of {report_id} ({period}) under your township",
+                            where(key=report_id))
+    views = [wf.view(ws, t["id"], role=actor.clearance, actor=actor.ledger_actor, opening=True) for t in mine]
+    made = write_batch(ws, views, out, report_id=report_id, period=period,
+                       filler=ws.org_tree().name_of(actor.org_code) or actor.org_code)
+    with ws.engine.begin() as conn:
+        record(conn, Event(action="task.download", actor=actor.ledger_actor, object=f"report:{report_id}/{period}",
+                           detail={"batch": True, "tasks": {str(v["id"]): v["version"] for v in views}}))
+    return {"report": report_id, "period": period, "file": str(out), **made,
+            "units": [{"task": v["id"], "org_code": v["org_code"], "org_name": v["org_name"]} for v in views]}
+
+
+def upload_batch(ws: Workspace, actor: Actor, data: bytes, *, name: str = "batch.xlsx") -> dict[str, Any]:
+    """The township's batch sheet filled offline: every task checked to be in scope and unchanged, every cell
+    checked; one bad cell refuses the whole upload with every error listed."""
+    from biaotong.tasks.batch import read_batch, store_batch
+
+    require_role(actor, "township")
+    batch = read_batch(ws, data, name=name)
+    if not batch["versions"]:
+        raise WorkflowError(f"{name} 不含任何任务", f"{name} holds no task", where(file=name))
+    rows = {tid: _task(ws, actor, tid) for tid in sorted(batch["versions"])}  # scope: the township's own villages
+    for tid, row in rows.items():
+        if row.report_id != batch["report"] or row.period != batch["period"]:
+            raise WorkflowError(f"{name} 的任务 {tid} 不属于报表 {batch['report']}（{batch['period']}）",
+                                f"task {tid} in {name} is not of {batch['report']} ({batch['period']})", where(file=name))
+    return store_batch(ws, batch, rows, actor=actor.ledger_actor, name=name)

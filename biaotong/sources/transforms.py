@@ -35,6 +35,9 @@ YMD_COMPACT_RE = r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})$"
 # 20250131 kept as a number: a REAL column read as text (20250131.0), a float cell from Excel.
 YMD_NUMBER_RE = r"^(\d{8})\.0*$"
 SERIAL_RE = r"^\d{1,5}(\.\d+)?$"
+# a month alone (入伍年月 1998.12, 2025-06, 2025年6月, 199812): its first day. Read before Excel serials, which
+# 1998.12 would also be (a day of 1905), so a year 1900-2099 with a month 1-12 is taken as that month.
+YM_RE = r"^(?P<y>(?:19|20)\d{2})(?:\s*[-/.年]\s*(?P<m>\d{1,2})\s*月?|(?P<mm>0[1-9]|1[0-2]))$"
 EXCEL_SERIAL_MAX = 60_000
 _WIDE_RE = "[" + "".join(FULLWIDTH) + "]"
 
@@ -197,6 +200,17 @@ def _ymd(text: pa.Array) -> pa.Array:
     return pc.if_else(pc.fill_null(exact, False), stamp.cast(pa.date32()), None)
 
 
+def _year_month(text: pa.Array) -> pa.Array:
+    """A month written without a day (see YM_RE): the month's first day as date32, else NULL."""
+    ym = pc.extract_regex(text, YM_RE)
+    m = pc.struct_field(ym, "m")
+    month = pc.if_else(pc.equal(m, ""), pc.struct_field(ym, "mm"), m)  # an unmatched group is "", not NULL
+    iso = pc.binary_join_element_wise(pc.struct_field(ym, "y"), pc.utf8_lpad(month, width=2, padding="0"), "01",
+                                      "-")
+    stamp = pc.strptime(iso, format="%Y-%m-%d", unit="s", error_is_null=True)
+    return pc.if_else(ym.is_valid(), stamp.cast(pa.date32()), None)
+
+
 def _excel_serial(text: pa.Array) -> pa.Array:
     """Excel day numbers 1..60000 (1 = 1900-01-01, honouring Excel's phantom 1900-02-29)."""
     ok = pc.match_substring_regex(text, SERIAL_RE)
@@ -222,7 +236,7 @@ def to_date(arr: pa.Array, date_format: str | None = None) -> Parsed:
         if fmt is not None:
             values = pc.strptime(text, format=fmt, unit="s", error_is_null=True).cast(pa.date32())
         else:
-            values = pc.coalesce(_ymd(text), _excel_serial(text))
+            values = pc.coalesce(_ymd(text), _year_month(text), _excel_serial(text))
         return pa.StructArray.from_arrays([values, _bad(text, pc.is_valid(values))], ["v", "bad"])
 
     out = on_distinct(arr, parse)

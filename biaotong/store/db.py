@@ -12,6 +12,9 @@ from sqlalchemy.engine import make_url
 from biaotong.errors import ConfigError, where
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# Room for the web app's request threads (biaotong.web.app.REQUEST_THREADS), each of which may hold up to three
+# connections at once (a task view's transaction, the cache's key check, a report's own reads): 10 + 20 = 30.
+POOL = {"pool_size": 10, "max_overflow": 20}
 
 
 def normalize_url(url: str) -> str:
@@ -31,10 +34,10 @@ def connect(url: str) -> Engine:
             f"元数据库地址无法解析：{exc}", f"cannot parse the metadata store URL: {exc}", where(key="store_url")
         ) from exc
     if parsed.get_backend_name() == "sqlite":
-        engine = create_engine(parsed, connect_args={"timeout": 60})
+        engine = create_engine(parsed, connect_args={"timeout": 60}, **POOL)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(parsed, pool_pre_ping=True)
+    return create_engine(parsed, pool_pre_ping=True, **POOL)
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]

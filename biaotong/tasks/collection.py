@@ -1,6 +1,7 @@
-"""The grassroots collection is itself a source: approved answers are written to a JSON file in the
-workspace and synced like any department system (`grassroots_collection`, department `grassroots`, entity
-village), so reports, the one table, lineage and the ledger treat them as every other snapshot."""
+"""The grassroots collection is itself a source: finally approved answers (the publishing department's
+approval, after the township's) are written to a JSON file in the workspace and synced like any department
+system (`grassroots_collection`, department `grassroots`, entity village), so reports, the one table,
+lineage and the ledger treat them as every other snapshot."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from biaotong.tasks.answers import COLLECTION_SOURCE, approved_table
+from biaotong.tasks.answers import COLLECTION_SOURCE
 from biaotong.tasks.model import UNIT_ENTITY
+from biaotong.tasks.tables import answers
 
 if TYPE_CHECKING:
     from biaotong.workspace import Workspace
@@ -23,6 +25,21 @@ def _paths(ws: Workspace) -> tuple[Any, Any]:
     return folder / "answers.json", folder / f"{COLLECTION_SOURCE}.yaml"
 
 
+def approved_answers(conn: Any, entity: str) -> dict[str, dict[str, Any]]:
+    """Per unit, the newest finally approved answer of each element of `entity` (the newest window wins). A
+    newer version still under review (typed, submitted, passed by the township) does not hide the approved
+    one: only the department's approval changes what reports read."""
+    import sqlalchemy as sa
+
+    rows = conn.execute(sa.select(answers.c.org_code, answers.c.element, answers.c.value)
+                        .where(answers.c.status == "approved", answers.c.element.like(f"{entity}.%"))
+                        .order_by(answers.c.window, answers.c.id)).all()
+    out: dict[str, dict[str, Any]] = {}
+    for org, element, value in rows:
+        out.setdefault(org, {})[element.split(".", 1)[1]] = value
+    return out
+
+
 def refresh(ws: Workspace, actor: str) -> dict[str, Any]:
     """Write the approved answers and sync the collection source (registering or widening it as needed)."""
     import sqlalchemy as sa
@@ -32,7 +49,7 @@ def refresh(ws: Workspace, actor: str) -> dict[str, Any]:
     from biaotong.sync.run import sync_source
 
     with ws.engine.connect() as conn:
-        table = approved_table(conn, UNIT_ENTITY)
+        table = approved_answers(conn, UNIT_ENTITY)
     codes = sorted({c for vals in table.values() for c in vals})
     data, spec_path = _paths(ws)
     items = [{"org_code": org, **{c: vals.get(c) for c in codes}} for org, vals in sorted(table.items())]

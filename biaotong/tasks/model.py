@@ -18,7 +18,7 @@ from typing import Any
 from biaotong.errors import WorkflowError, where
 
 STATUSES = {"draft": ("待填报", "draft"), "submitted": ("已提交", "submitted"), "returned": ("已退回", "returned"),
-            "approved": ("已通过", "approved")}
+            "reviewed": ("乡镇已通过", "passed by the township"), "approved": ("已通过", "approved")}
 ORIGINS = {"prefilled": ("系统预填", "pre-filled"), "reused": ("复用已填", "reused"), "typed": ("本次填写", "typed"),
            "asked": ("待填写", "to fill")}
 UNIT_ENTITY = "village"  # the entity whose rows are org units: what a unit can answer about itself

@@ -86,9 +86,12 @@ def task_fields(
     ws: Workspace, conn: Connection, *, report_id: str, period: str, org_code: str, level: str, role: str,
     task_id: int | None,
 ) -> tuple[list[TaskField], ReportResult]:
-    result = generated(ws, report_id, period, org_code, level, role)
+    from biaotong.reports import cache  # kept per workspace until a spec, the lake or the org tree changes
+
+    result, asked = cache.prefill(ws, report_id, period, org_code, level, role,
+                                  lambda: generated(ws, report_id, period, org_code, level, role),
+                                  lambda: asked_fields(ws, report_id))
     values = _values(result)
-    asked = asked_fields(ws, report_id)
     # The snapshots behind the report (source and time); `report explain` gives each field's own lineage.
     snaps = [{"source": s.get("source"), "taken_at": s.get("taken_at")} for s in result.snapshots
              if s.get("source") != COLLECTION_SOURCE]

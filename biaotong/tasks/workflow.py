@@ -1,5 +1,6 @@
-"""A task's life: created by publishing (one per unit, idempotent), opened, filled, submitted, returned or
-approved — each change checked against the task's version (two reviewers on one task: the second is told,
+"""A task's life: created by publishing (one per unit, idempotent), opened, filled, submitted, then reviewed
+by level — the township above the unit (`reviewed`), then the publishing department (`approved`), either
+returning it to the unit — each change checked against the task's version (two reviewers on one task: the second is told,
 nothing is lost) and recorded in the ledger in the same transaction."""
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
-from biaotong.errors import WorkflowError, where
+from biaotong.errors import CatalogError, WorkflowError, where
 from biaotong.ledger.events import Event
 from biaotong.ledger.log import record
 from biaotong.tasks import answers as store
@@ -90,7 +91,11 @@ def view(ws: Workspace, task_id: int, *, role: str, actor: str | None = None, op
                     "at": r.created_at} for r in conn.execute(
             sa.select(task_reviews).where(task_reviews.c.task_id == row.id).order_by(task_reviews.c.id))]
     overdue = row.due is not None and row.status in ("draft", "returned") and date.today() > row.due
-    return {"id": row.id, "report": row.report_id, "title": result.spec.title, "period": row.period,
+    # the org tree is read only when a submission's level depends on it
+    awaiting = stage(row.status, row.level, row.org_code, ws.org_tree()) if row.status == "submitted" else \
+        stage(row.status, row.level, row.org_code, None)
+    return {"id": row.id, "awaiting": awaiting, "level": row.level,
+            "report": row.report_id, "title": result.spec.title, "period": row.period,
             "org_code": row.org_code, "org_name": result.org_name, "status": row.status, "version": row.version,
             "due": row.due, "overdue": overdue, "fields": [f.to_json() for f in fields], "reviews": reviews,
             "asked": [f.id for f in fields if f.origin in ("asked", "typed", "reused")], "history": history,
@@ -158,26 +163,61 @@ def submit(ws: Workspace, task_id: int, *, actor: str, version: int | None = Non
     return {"task": task_id, "status": "submitted", "version": v}
 
 
+def stage(status: str, level: str, org_code: str, tree: Any) -> str | None:
+    """Who acts next on a task: `township` for a submission of a unit with a township above it, `department`
+    (the publishing one) for what a township passed on (`reviewed`) or a township's own submission; None when
+    nobody has to."""
+    if status == "reviewed":
+        return "department"
+    if status != "submitted":
+        return None
+    try:
+        above = level != "township" and any(u.level == "township" for u in tree.ancestors(org_code))
+    except CatalogError:  # a unit no longer in the tree: nobody below the department can review it
+        above = False
+    return "township" if above else "department"
+
+
+LEVEL_NAMES = {"township": ("乡镇初审", "the township's review"), "department": ("部门终审", "the department's final review")}
+
+
 def decide(ws: Workspace, task_id: int, verdict: str, *, actor: str, version: int | None = None,
-           comment: str | None = None, field_comments: dict[str, str] | None = None) -> dict[str, Any]:
-    """approve (answers become the unit's approved answers and reach reports) or return (with comments)."""
+           comment: str | None = None, field_comments: dict[str, str] | None = None,
+           levels: tuple[str, ...] = ("township", "department")) -> dict[str, Any]:
+    """approve or return (with comments) at the level the task waits for, if it is one of `levels` (the
+    acting user's). The township's approval passes it to the publishing department (`reviewed`, its answers
+    stay submitted); only the department's approval makes them the unit's approved answers that reach reports.
+    A return at either level sends the task back to its unit."""
     if verdict not in ("approve", "return"):
         raise WorkflowError("审核结论应为 approve 或 return", "the verdict is approve or return")
     if verdict == "return" and not (comment or field_comments):
         raise WorkflowError("退回时请说明原因（--comment 或逐字段意见）", "say why it is returned (--comment or per field)",
                             where(field="comment"))
+    tree = ws.org_tree()
     with ws.engine.begin() as conn:
         row = get(conn, task_id)
         _stale(row, version)
-        if row.status != "submitted":
+        level = stage(row.status, row.level, row.org_code, tree)
+        if level is None:
             raise WorkflowError(f"任务 {task_id} 当前为{_zh(row.status)}，只能审核已提交的任务",
                                 f"task {task_id} is {row.status}; only submitted tasks are reviewed", where(key=str(task_id)))
-        status = "approved" if verdict == "approve" else "returned"
+        if level not in levels:
+            zh, en = LEVEL_NAMES[level]
+            raise WorkflowError(f"任务 {task_id} 正等待{zh}，不在你的审核层级", f"task {task_id} awaits {en}, not yours",
+                                where(key=str(task_id)), details={"awaiting": level})
+        final = level == "department"
+        status = "returned" if verdict == "return" else ("approved" if final else "reviewed")
         v = _bump(conn, row, version, status=status, decided_at=datetime.now(UTC))
-        store.set_status(conn, row.id, "approved" if verdict == "approve" else "draft", actor=actor)
-        conn.execute(sa.insert(task_reviews).values(task_id=row.id, action=verdict, actor=actor, comment=comment,
+        if verdict == "return":
+            store.set_status(conn, row.id, "draft", actor=actor)
+        elif final:
+            store.set_status(conn, row.id, "approved", actor=actor)
+        # the township's pass is `review`, the department's `approve`: the history says which level decided
+        action = "return" if verdict == "return" else ("approve" if final else "review")
+        conn.execute(sa.insert(task_reviews).values(task_id=row.id, action=action, actor=actor, comment=comment,
                                                     field_comments=field_comments or {}, created_at=datetime.now(UTC)))
         record(conn, Event(action="task.approve" if verdict == "approve" else "task.reject", actor=actor,
                            object=f"task:{row.id}", detail={"report": row.report_id, "period": row.period,
-                                                            "org": row.org_code, "fields": sorted(field_comments or {})}))
-    return {"task": task_id, "status": status, "version": v}
+                                                            "org": row.org_code, "level": level, "status": status,
+                                                            "fields": sorted(field_comments or {})}))
+    return {"task": task_id, "status": status, "version": v, "level": level}

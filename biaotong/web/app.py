@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from anyio import to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import HTTPException
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -29,6 +30,10 @@ from biaotong.workspace import Workspace
 STATIC = Path(__file__).parent / "static"
 LANG_COOKIE = "bt_lang"
 MAX_BODY = 20 * 1024 * 1024  # uploads (Excel forms, task sheets) and any other body
+# Threads running the (synchronous) routes per process, instead of anyio's 40: the work is CPU-bound Python
+# under one GIL, so more threads only queue on the store's connection pool (biaotong.store.db.POOL), which
+# must hold each thread's nested connections.
+REQUEST_THREADS = 10
 
 # No inline script or style anywhere: every page's script is a file under /static.
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
@@ -63,8 +68,14 @@ def create_app(ws: Workspace) -> FastAPI:
     app.state.ws = ws
     app.state.session_key = session_key(ws.keys_dir)
 
+    threads_set = False
+
     @app.middleware("http")
     async def language_and_headers(request: Request, call_next: Any) -> Response:
+        nonlocal threads_set
+        if not threads_set:  # the limiter belongs to the running event loop, so it is set on the first request
+            to_thread.current_default_thread_limiter().total_tokens = REQUEST_THREADS
+            threads_set = True
         length = request.headers.get("content-length")
         if length and length.isdigit() and int(length) > MAX_BODY:
             return JSONResponse({"error": "TooLarge", "message": msg("请求过大", "request too large")}, status_code=413)

@@ -85,7 +85,8 @@ def test_every_kind_of_choice_is_saved_and_generated(county_ws: Workspace, tmp_p
              and (r["deregistered_date"] is None or r["deregistered_date"] > end)
              and (r["registered_date"] is None or r["registered_date"] <= end)]
     # independent of biaotong's code: the same counts straight from the county's rows
-    certified = [r for r in alive if r["disability_cert_no"]]
+    certified = [r for r in alive if r["disability_cert_no"]
+                 and (r["disability_cert_issue_date"] is None or r["disability_cert_issue_date"] <= end)]
     assert v["col_c"] == sum(r["disability_grade"] == "1" for r in certified)
     assert v["col_d"] == sum(r["disability_grade"] == "2" for r in certified)
     assert v["col_e"] == sum(r["sex"] == "2" for r in certified)

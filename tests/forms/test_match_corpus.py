@@ -98,10 +98,12 @@ def test_notes_give_definitions_and_rate_formulas() -> None:
 
 def test_the_judge_tells_right_from_wrong(judge: Judge) -> None:
     from biaotong.forms.match import Proposal
+    from biaotong.reports.library import load_library
 
     leaf = {"column": "C", "path": ["其中：女"], "truth": {"indicator": "disabled_certified", "filter": "sex = '女'"}}
+    certified = load_library().get("disabled_certified").expr["filter"]
     right = Proposal("C", "C", "其中：女", "女", "人", "expression", "disabled_certified",
-                     {"agg": "count", "entity": "resident", "filter": "is_set(disability_cert_no) and sex = '女'"})
+                     {"agg": "count", "entity": "resident", "filter": f"{certified} and sex = '女'"})
     wrong = Proposal("C", "C", "其中：女", "女", "人", "indicator", "pop_female")
     assert judge.judge_leaf(right, leaf, [leaf], {}).right
     assert not judge.judge_leaf(wrong, leaf, [leaf], {}).right

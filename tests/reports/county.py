@@ -104,6 +104,7 @@ def make_county(n_households: int = 120, seed: int = 7) -> County:
             "living_alone_elderly": age >= 60 and rng.random() < 0.2,
             "recent_situation": None,
             "disability_cert_no": None, "disability_category": None, "disability_grade": None,
+            "disability_cert_issue_date": None,
             "disability_living_subsidy": False, "severe_disability_care_subsidy": False,
             "pension_status": rng.choice(["1", "2", "9"]) if age >= 16 else None,
             "pension_insured_date": date(rng.randrange(2012, 2026), rng.randrange(1, 13), 1) if age >= 16 else None,
@@ -139,6 +140,9 @@ def make_county(n_households: int = 120, seed: int = 7) -> County:
             r["disability_cert_no"] = ident + "4" + str(rng.randrange(1, 5))
             r["disability_category"] = rng.choice(_codes(cat, "disability_category"))
             r["disability_grade"] = rng.choice(["1", "2", "3", "4"])
+            # from the ID's sequence digits, not the rng (the other columns stay as they were): 2020–2026,
+            # so some certificates are issued after a 2025 period
+            r["disability_cert_issue_date"] = date(2020 + int(ident[16]) % 7, 1 + int(ident[15]) % 12, 1)
             r["disability_living_subsidy"] = rng.random() < 0.5
             r["severe_disability_care_subsidy"] = r["disability_grade"] in ("1", "2") and rng.random() < 0.7
         if sex == "1" and 22 <= age < 70 and rng.random() < 0.08:

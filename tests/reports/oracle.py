@@ -54,6 +54,32 @@ def le(d: date | None, p: P) -> bool:
     return d is not None and d <= p.end
 
 
+def discharged(r: R, p: P) -> bool:
+    """No discharge date (a martyr's family) or discharged by the period end."""
+    d = r.get("discharge_date")
+    return d is None or d <= p.end
+
+
+def registered(r: R, p: P) -> bool:
+    d = r.get("registered_date")
+    return d is None or d <= p.end
+
+
+def issued(r: R, p: P) -> bool:
+    d = r.get("disability_cert_issue_date")
+    return d is None or d <= p.end
+
+
+def certified(r: R, p: P) -> bool:
+    """Holds a certificate issued by the period end (no issue date: counted)."""
+    return has(r.get("disability_cert_no")) and issued(r, p)
+
+
+def insured(r: R, p: P) -> bool:
+    d = r.get("pension_insured_date")
+    return d is None or d <= p.end
+
+
 def in_assist(r: R, p: P, cat: str) -> bool:
     s, e = r.get("assistance_start_date"), r.get("assistance_end_date")
     return r.get("assistance_category") == cat and (s is None or s <= p.end) and (e is None or e > p.end)
@@ -150,9 +176,9 @@ INDICATORS: dict[str, Any] = {
     "pop_80plus": C(lambda r, p: a(r, p, 80)),
     "pop_90plus": C(lambda r, p: a(r, p, 90)),
     "pop_100plus": C(lambda r, p: a(r, p, 100)),
-    "births_ytd": C(date="birth_date", cumulative=True),
-    "deaths_ytd": C(date="death_date", cumulative=True, include_dereg=True),
-    "deaths_period": C(date="death_date", include_dereg=True),
+    "births_ytd": C(lambda r, p: registered(r, p), date="birth_date", cumulative=True, include_dereg=True),
+    "deaths_ytd": C(lambda r, p: registered(r, p), date="death_date", cumulative=True, include_dereg=True),
+    "deaths_period": C(lambda r, p: registered(r, p), date="death_date", include_dereg=True),
     "moved_out_ytd": C(lambda r, p: r["deregister_reason"] == "2", date="deregistered_date", cumulative=True, include_dereg=True),
     "registered_ytd": C(date="registered_date", cumulative=True),
     "households_total": Agg("household", "count"),
@@ -184,8 +210,9 @@ INDICATORS: dict[str, Any] = {
     "tekun_60_79": C(lambda r, p: in_assist(r, p, "2") and a(r, p, 60, 80)),
     "tekun_80plus": C(lambda r, p: in_assist(r, p, "2") and a(r, p, 80)),
     "tekun_female": C(lambda r, p: in_assist(r, p, "2") and r["sex"] == "2"),
-    "tekun_severe_disabled": C(lambda r, p: in_assist(r, p, "2") and r["disability_grade"] in ("1", "2")),
-    "tekun_mental": C(lambda r, p: in_assist(r, p, "2") and (r["severe_mental_disorder"] or r["disability_category"] == "6")),
+    "tekun_severe_disabled": C(lambda r, p: in_assist(r, p, "2") and r["disability_grade"] in ("1", "2") and issued(r, p)),
+    "tekun_mental": C(lambda r, p: in_assist(r, p, "2") and (r["severe_mental_disorder"] or r["disability_category"] == "6")
+                      and issued(r, p)),
     "tekun_new": C(lambda r, p: r["assistance_category"] == "2", date="assistance_start_date"),
     "tekun_exited": C(lambda r, p: r["assistance_category"] == "2", date="assistance_end_date", include_dereg=True),
     "tekun_amount": Agg("resident", "sum", lambda r, p: in_assist(r, p, "2"), of=lambda r, p: r["assistance_amount"]),
@@ -211,7 +238,7 @@ INDICATORS: dict[str, Any] = {
     "fd_signed_diabetes": C(lambda r, p: signed(r, p) and bool(r["diabetes"])),
     "fd_signed_tb": C(lambda r, p: signed(r, p) and bool(r["tuberculosis"])),
     "fd_signed_mental": C(lambda r, p: signed(r, p) and bool(r["severe_mental_disorder"])),
-    "fd_signed_disabled": C(lambda r, p: signed(r, p) and has(r["disability_cert_no"])),
+    "fd_signed_disabled": C(lambda r, p: signed(r, p) and certified(r, p)),
     "fd_signed_poverty": C(lambda r, p: signed(r, p) and bool(r["poverty_alleviated"])),
     "fd_signed_assistance": C(lambda r, p: signed(r, p) and r["assistance_category"] in ("1", "2")),
     "fd_sign_rate": Ratio("fd_signed", "pop_total", True, 2),
@@ -224,15 +251,17 @@ INDICATORS: dict[str, Any] = {
     "health_records": C(lambda r, p: has(r["health_record_no"])),
     "health_record_rate": Ratio("health_records", "pop_total", True, 2),
     # social security
-    "pension_insured": C(lambda r, p: r["pension_status"] in ("1", "2") and (r["pension_insured_date"] is None or r["pension_insured_date"] <= p.end)),
-    "pension_paying": C(lambda r, p: r["pension_status"] == "1" and (r["pension_insured_date"] is None or r["pension_insured_date"] <= p.end)),
-    "pension_receiving": C(lambda r, p: r["pension_status"] == "2"),
-    "pension_benefit_amount": Agg("resident", "sum", lambda r, p: r["pension_status"] == "2", of=lambda r, p: r["pension_monthly_benefit"]),
+    "pension_insured": C(lambda r, p: r["pension_status"] in ("1", "2", "3") and insured(r, p)),
+    "pension_paying": C(lambda r, p: r["pension_status"] == "1" and insured(r, p)),
+    "pension_receiving": C(lambda r, p: r["pension_status"] == "2" and insured(r, p)),
+    "pension_benefit_amount": Agg("resident", "sum", lambda r, p: r["pension_status"] == "2" and insured(r, p),
+                                  of=lambda r, p: r["pension_monthly_benefit"]),
     "pension_avg_benefit": Ratio("pension_benefit_amount", "pension_receiving", digits=2),
-    "pension_new": C(lambda r, p: r["pension_status"] in ("1", "2"), date="pension_insured_date"),
+    "pension_new": C(lambda r, p: r["pension_status"] in ("1", "2", "3"), date="pension_insured_date"),
     "pension_eligible": C(lambda r, p: a(r, p, 16) and r["student_status"] in (None, "9")),
     "pension_coverage": Ratio("pension_insured", "pension_eligible", True, 2),
-    "pension_grade_avg": Agg("resident", "avg", lambda r, p: r["pension_status"] == "1", of=lambda r, p: r["pension_contribution_grade"]),
+    "pension_grade_avg": Agg("resident", "avg", lambda r, p: r["pension_status"] == "1" and insured(r, p),
+                             of=lambda r, p: r["pension_contribution_grade"]),
     "labor_force": C(lambda r, p: a(r, p, 16, 60) and r["labor_skill"] in ("1", "2", "3")),
     "migrant_workers": C(lambda r, p: bool(r["migrant_worker"])),
     "employed": C(lambda r, p: r["employment_status"] in ("1", "2", "3", "4", "5")),
@@ -267,18 +296,18 @@ INDICATORS: dict[str, Any] = {
     # veterans, disabled, education
     "veterans": C(veteran),
     "veterans_new_ytd": C(date="discharge_date", cumulative=True),
-    "entitled_total": C(lambda r, p: has(r["veteran_type"])),
-    "disabled_soldiers": C(lambda r, p: r["veteran_type"] == "2"),
+    "entitled_total": C(lambda r, p: has(r["veteran_type"]) and discharged(r, p)),
+    "disabled_soldiers": C(lambda r, p: r["veteran_type"] == "2" and discharged(r, p)),
     "martyr_families": C(lambda r, p: r["veteran_type"] == "3"),
     "active_duty_families": C(lambda r, p: r["veteran_type"] == "6"),
     "veterans_60plus": C(lambda r, p: veteran(r, p) and a(r, p, 60)),
-    "disabled_certified": C(lambda r, p: has(r["disability_cert_no"])),
+    "disabled_certified": C(lambda r, p: certified(r, p)),
     **{
-        f"disabled_{k}": C(lambda r, p, c=c: has(r["disability_cert_no"]) and r["disability_category"] == c)
+        f"disabled_{k}": C(lambda r, p, c=c: certified(r, p) and r["disability_category"] == c)
         for k, c in (("visual", "1"), ("hearing", "2"), ("speech", "3"), ("physical", "4"), ("intellectual", "5"),
                      ("mental", "6"), ("multiple", "7"))
     },
-    "disabled_severe": C(lambda r, p: has(r["disability_cert_no"]) and r["disability_grade"] in ("1", "2")),
+    "disabled_severe": C(lambda r, p: certified(r, p) and r["disability_grade"] in ("1", "2")),
     "disability_living_subsidy": C(lambda r, p: bool(r["disability_living_subsidy"])),
     "disability_care_subsidy": C(lambda r, p: bool(r["severe_disability_care_subsidy"])),
     "disability_both_subsidies": C(lambda r, p: bool(r["disability_living_subsidy"]) and bool(r["severe_disability_care_subsidy"])),

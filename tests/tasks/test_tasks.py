@@ -118,7 +118,8 @@ def test_publish_fill_review_and_consolidate(ws: Workspace, tmp_path: Path) -> N
     assert versions[-1]["reason"] == "按乡镇意见更正" and versions[-1]["actor"] == "cun002"
     ts.submit(ws, village(V12), t12)
     for who, t in ((TOWN1, t11), (TOWN1, t12), (TOWN2, t21), (TOWN2, t22)):
-        assert ts.review(ws, who, t, "approve")["status"] == "approved"
+        assert ts.review(ws, who, t, "approve")["status"] == "reviewed"  # passed on to the department
+        assert ts.review(ws, MZ, t, "approve")["status"] == "approved"  # the publishing department's final word
 
     result = generate(ws, "mz_village", "2025", COUNTY, level="village")
     rows = {r.org_code: r.values for r in result.rows}

@@ -26,7 +26,7 @@ def token(demo: Demo) -> str:
 
 # The tags of the routes this suite covers; a capability adding routes adds its tag here once they pass.
 COVERED = {"reports", "sources", "ledger", "users", "catalog", "tasks", "feedback", "inventory", "quality", "events",
-           "burden"}
+           "burden", "forms"}
 
 
 # Driven through schemathesis's Python API rather than its pytest plugin, whose lazy fixture writes pytest

@@ -57,7 +57,7 @@ def test_a_village_submits_and_its_township_approves_in_a_browser(browser, site:
     town.wait_for_url(f"{site.url}/tasks/review?done={task}")
     town.screenshot(path=str(folder / "task-6-approved.png"), full_page=True)
     village.goto(f"{site.url}/tasks/{task}")
-    assert village.get_by_test_id("status").inner_text().strip() == "已通过"
+    assert village.get_by_test_id("status").inner_text().strip() == "乡镇已通过"  # the department is next
 
     town.goto(f"{site.url}/burden?period=2025")
     town.wait_for_selector("#chart-by-township[data-drawn='1'] canvas")  # drawn by /static/charts.js

@@ -122,6 +122,8 @@ def test_task_pages_for_the_right_role_and_scope_only(site: Site) -> None:
     assert progress.status_code == 200 and "东风镇" in progress.text and "西山乡" in progress.text
     assert mz.get("/api/tasks/progress", params={"report": "mz_village", "period": "2025"}).json()["tasks"] == 5
     assert mz.get("/tasks/review").status_code == 200  # a department reviews too
+    assert mz.get("/api/tasks/review-queue").json() == []  # nothing has reached the department yet
+    assert cun11.get("/api/tasks/review-queue").status_code == 403
     en = cun11.get(f"/tasks/{site.tasks[V11]}?lang=en")
     assert "Submit for review" in en.text
 
@@ -165,6 +167,13 @@ def test_a_village_fills_and_submits_and_the_township_approves(site: Site) -> No
     version = cun11.get(f"/api/tasks/{t11}").json()["version"]
     ok = zhen1.post(f"/tasks/{t11}/review", data={"csrf": csrf(zhen1), "version": str(version), "verdict": "approve"})
     assert ok.status_code == 303 and ok.headers["location"] == f"/tasks/review?done={t11}"
+    assert cun11.get(f"/api/tasks/{t11}").json()["status"] == "reviewed"  # passed on to the department
+    mz = site.login("mz")  # the publishing department gives the final approval
+    assert f'href="/tasks/{t11}"' in mz.get("/tasks/review").text
+    final_view = mz.get(f"/tasks/{t11}").text
+    assert 'data-testid="review-form"' in final_view and 'data-testid="previous"' in final_view
+    last = mz.post(f"/tasks/{t11}/review", data={"csrf": csrf(mz), "version": str(version + 1), "verdict": "approve"})
+    assert last.status_code == 303
     final = cun11.get(f"/api/tasks/{t11}").json()
     assert final["status"] == "approved"
     assert {f["id"]: f["value"] for f in final["fields"]}["cadres"] == 6
@@ -257,7 +266,7 @@ def test_the_json_api_with_bearer_tokens(site: Site) -> None:
     stale = town.post(f"/api/tasks/{t22}/review", json={"verdict": "approve", "version": version - 1})
     assert stale.status_code == 400 and "已被他人修改" in stale.json()["message"]
     assert town.post(f"/api/tasks/{t22}/review", json={"verdict": "approve", "version": version}).json()[
-        "status"] == "approved"
+        "status"] == "reviewed"  # the township's word; the department's is next
     sent = village.post("/api/feedback", data={"category": "burden", "target": "report", "report": "mz_village",
                                                "text": "填报项目太多"})
     assert sent.status_code == 200 and sent.json()["department"] == "civil_affairs"

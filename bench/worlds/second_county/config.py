@@ -39,6 +39,7 @@ def _specs(files: dict[str, Path], docs: str) -> list[dict]:
     has_select = "select:" in docs
     one_to_many = "column: 救助类型" in docs  # docs/sources.md's way to keep 城市/农村 of 城市低保 / 农村低保
     auto_header = "header spanning" in docs  # docs/sources.md: a two-row merged header is found by itself
+    cert_date = "disability_cert_issue_date" in docs  # docs/sources.md, docs/catalog.md: the 发证日期 element
     gaj = {"name": "gaj_hjrk", "title": "公安户籍人口信息系统", "department": "公安局", "entity": "resident",
            "connection": {"kind": "sqlite", "url": f"sqlite:///{files['gaj']}"}, "table": "T_HJRK",
            "columns": dict([("GMSFZH", "id_number"), ("XM", "name"), ("XB", "sex"), ("MZ", "ethnicity"),
@@ -56,7 +57,8 @@ def _specs(files: dict[str, Path], docs: str) -> list[dict]:
                            ("cjmc", {"element": "org_code", "org_by_name": True, "parent_column": "xzjd"})]),
           "sync": {"mode": "full"}}
     cl_columns = {"姓名": "name", "性别": "sex", "残疾人证号": "disability_cert_no", "残疾类别": "disability_category",
-                  "残疾等级": "disability_grade"}
+                  "残疾等级": "disability_grade",
+                  **dict([_date("发证日期", "disability_cert_issue_date")] if cert_date else [])}
     cl = {"name": "cl_cjr", "title": "残疾人证管理系统", "department": "残联", "entity": "resident",
           "connection": {"kind": "csv", "path": str(files["cl"]), "encoding": "gbk"},
           "columns": {**cl_columns, "户籍地址": "address"}, "sync": {"mode": "full"}}

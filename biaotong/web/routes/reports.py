@@ -22,6 +22,7 @@ Period = Annotated[str | None, Query(max_length=20, description="2026-06, 2026Q2
 Org = Annotated[str | None, Query(max_length=12, description="org unit code (default: the user's scope root)")]
 MEDIA = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "csv": "text/csv",
          "json": "application/json"}
+MEDIA["template"] = MEDIA["xlsx"]  # the department's own form, filled
 
 
 @api.get("", summary="Reports the user may read")
@@ -44,10 +45,11 @@ def explain_api(actor: ApiActor, ws: WorkspaceDep, report_id: str, field: Annota
     return svc.explain_cell(actor, ws, report_id, per, unit, field, limit=limit)
 
 
-@api.get("/{report_id}/download", summary="The report as a file (xlsx, csv, json); recorded in the ledger")
+@api.get("/{report_id}/download", summary="The report as a file (xlsx, csv, json, or the department's own form: "
+         "template); recorded in the ledger")
 def download_api(actor: ApiActor, ws: WorkspaceDep, report_id: str, background: BackgroundTasks,
                  period: Period = None, org: Org = None,
-                 format: Annotated[str, Query(pattern="^(xlsx|csv|json)$")] = "xlsx") -> Response:
+                 format: Annotated[str, Query(pattern="^(xlsx|csv|json|template)$")] = "xlsx") -> Response:
     per, unit = svc.default_question(actor, ws, period, org)
     folder = Path(tempfile.mkdtemp(prefix="biaotong-dl-"))
     name = f"{report_id}-{per}-{unit}{suffix(format)}"

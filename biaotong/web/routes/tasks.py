@@ -31,14 +31,14 @@ pages = APIRouter(prefix="/tasks")
 Id = Annotated[int, PathParam(ge=1, le=2**62)]
 nav = [
     NavItem("/tasks", "填报任务", "Tasks", svc.FILLERS, 5),
-    NavItem("/tasks/review", "审核", "Review", ("township",), 6),
+    NavItem("/tasks/review", "审核", "Review", ("township", "designer", "data_admin"), 6),
     NavItem("/tasks/progress", "填报进度", "Progress", ("designer", "data_admin"), 7),
 ]
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 Report = Annotated[str | None, Query(max_length=80)]
 PeriodQ = Annotated[str | None, Query(max_length=20)]
-Status = Annotated[str | None, Query(pattern="^(draft|submitted|returned|approved)$")]
+Status = Annotated[str | None, Query(pattern="^(draft|submitted|returned|reviewed|approved)$")]
 OPEN = ("draft", "returned")  # a task its unit may still change
 
 
@@ -93,6 +93,11 @@ def progress_api(actor: ApiActor, ws: WorkspaceDep, report: Annotated[str, Query
     return svc.progress(ws, actor, report, period)
 
 
+@api.get("/tasks/review-queue", summary="Submissions waiting for the user's review level")
+def review_queue_api(actor: ApiActor, ws: WorkspaceDep) -> list[dict[str, Any]]:
+    return svc.review_queue(ws, actor)
+
+
 @api.get("/tasks/databack", summary="The unit's own jurisdiction's base data as Excel, masked; recorded")
 def databack_api(actor: ApiActor, ws: WorkspaceDep, background: BackgroundTasks,
                  entity: Annotated[str, Query(max_length=40)] = "resident",
@@ -142,6 +147,21 @@ async def upload_api(actor: ApiActor, ws: WorkspaceDep, task_id: Id, file: Uploa
     return await run_in_threadpool(svc.upload, ws, actor, task_id, data, name=file.filename or "upload.xlsx")
 
 
+@api.get("/task-batch", summary="A township's one sheet for its villages' open tasks of a report and period")
+def download_batch_api(actor: ApiActor, ws: WorkspaceDep, background: BackgroundTasks,
+                       report: Annotated[str, Query(max_length=80)],
+                       period: Annotated[str, Query(max_length=20)]) -> Response:
+    folder = Path(tempfile.mkdtemp(prefix="biaotong-batch-"))
+    out = svc.download_batch(ws, actor, report, period, folder / f"batch-{report}-{period}.xlsx")
+    return _file(Path(out["file"]), folder, background)
+
+
+@api.post("/task-batch", summary="Upload a township's batch sheet: every cell checked, all or nothing")
+async def upload_batch_api(actor: ApiActor, ws: WorkspaceDep, file: UploadFile) -> dict[str, Any]:
+    data = await read_upload(file, kinds=("xlsx",))
+    return await run_in_threadpool(svc.upload_batch, ws, actor, data, name=file.filename or "batch.xlsx")
+
+
 @api.post("/tasks/{task_id}/flag", summary="Flag a pre-filled value as wrong: a correction to its owner")
 def flag_api(actor: ApiActor, ws: WorkspaceDep, task_id: Id, body: FlagBody) -> dict[str, Any]:
     return svc.flag(ws, actor, task_id, body.field, body.reason, keys=body.keys, evidence=body.evidence)
@@ -172,7 +192,31 @@ def page(request: Request, template: str, actor: Any, status_code: int = 200, **
 
 @pages.get("")
 def list_page(request: Request, actor: PageActor, ws: WorkspaceDep, status: Status = None) -> Response:
-    return page(request, "tasks.html", actor, tasks=svc.list_tasks(ws, actor, status=status), status=status)
+    return _list(request, actor, ws, status=status)
+
+
+def _list(request: Request, actor: Any, ws: Any, *, status: str | None = None, error: str | None = None,
+          notice: str | None = None, status_code: int = 200) -> Response:
+    items = svc.list_tasks(ws, actor, status=status)
+    # a township fills its villages' open tasks of one report and period in one sheet
+    batches = sorted({(t["report"], t["period"]) for t in svc.list_tasks(ws, actor) if t["status"] in OPEN
+                      and t["org_code"] != actor.org_code}) if actor.has_role("township") else []
+    return page(request, "tasks.html", actor, tasks=items, status=status, batches=batches, error=error,
+                notice=notice, status_code=status_code)
+
+
+@pages.post("/batch-upload", dependencies=[Csrf])
+async def batch_upload_page(request: Request, actor: PageActor, ws: WorkspaceDep,
+                            file: Annotated[UploadFile, File()]) -> Response:
+    try:
+        data = await read_upload(file, kinds=("xlsx",))
+        out = await run_in_threadpool(svc.upload_batch, ws, actor, data, name=file.filename or "batch.xlsx")
+    except AccessDenied:
+        raise
+    except BiaotongError as exc:
+        return _list(request, actor, ws, error=exc.message, status_code=400)
+    return _list(request, actor, ws, notice=msg(f"批量表已导入：{out['tasks']} 个任务，{out['changed']} 项",
+                                                    f"batch stored: {out['tasks']} tasks, {out['changed']} values"))
 
 
 @pages.get("/review")
@@ -181,7 +225,7 @@ def review_queue(request: Request, actor: PageActor, ws: WorkspaceDep,
     from biaotong.auth.actor import require_role
 
     require_role(actor, *svc.REVIEWERS)
-    queue = [t for t in svc.list_tasks(ws, actor, status="submitted") if t["org_code"] != actor.org_code]
+    queue = svc.review_queue(ws, actor)  # what waits for the user's level: the township's, or the department's
     notice = msg(f"任务 {done} 已处理", f"task {done} done") if done else None
     return page(request, "task_review.html", actor, tasks=queue, notice=notice)
 
@@ -228,7 +272,7 @@ def _task_page(request: Request, actor: Any, ws: Any, task_id: Id, *, error: str
                notice: str | None = None) -> Response:
     view = svc.show(ws, actor, task_id)
     own = actor.has_role(*svc.FILLERS) and view["status"] in OPEN
-    reviewer = (actor.has_role(*svc.REVIEWERS) and view["status"] == "submitted"
+    reviewer = (view.get("awaiting") in svc.review_levels(ws, actor, view["report"])
                 and (actor.org_code != view["org_code"] or actor.has_role("data_admin")))
     flags = {c["field"]: c for c in svc.list_corrections(ws, actor) if c["task"] == task_id
              and c["status"] in ("open", "accepted")}
