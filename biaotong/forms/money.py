@@ -7,7 +7,8 @@ A per-person monthly amount (元/月) summed over a unit's residents is the mont
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from biaotong.forms.model import LeafColumn
 from biaotong.forms.similarity import normalise
@@ -25,20 +26,10 @@ _ACCEPT = 0.85
 def money_element(leaf: LeafColumn, prop: Proposal, unit: str | None, matcher: Matcher) -> Proposal:
     if prop.kind != "unmapped" or family(unit) != "money" or unit not in SCALE:
         return prop
-    core = compact(strip_prefix(split_units(leaf.name)[0]))
-    words = {normalise(core), normalise(_PAID.sub("", core))} - {""}
-    best: tuple[float, object] | None = None
-    for p in matcher._elements:
-        t = p.term
-        if t.entity == "village" or t.collected or family(t.unit) not in ("money", "money_rate"):
-            continue
-        s = matcher._score(p, [(w, 1.0) for w in words], None)
-        if best is None or s > best[0]:
-            best = (s, p)
-    if best is None or best[0] < _ACCEPT:
+    best = _best_amount(_words(leaf), matcher, lambda t: t.entity != "village")
+    if best is None:
         return prop
-    s, p = best
-    term = p.term  # type: ignore[attr-defined]
+    s, term = best
     prop.kind, prop.target, prop.confidence = "element", term.id, s
     prop.expression = {"agg": "sum", "entity": term.entity, "of": term.code}
     prop.scale = SCALE["元"] / SCALE[unit]
@@ -53,25 +44,34 @@ def roster_money(leaf: LeafColumn, prop: Proposal, entity: str, topic: str, matc
     name, read with the title's population too (特困供养人员花名册 + 供养金 → 特困供养金, an alias of 月保障金)."""
     if prop.kind != "unmapped" or family(leaf.unit) not in ("money", "money_rate"):
         return prop
-    core = compact(strip_prefix(split_units(leaf.name)[0]))
-    words = {normalise(core), normalise(_PAID.sub("", core))} - {""}
+    words = _words(leaf)
     if topic:
         words |= {normalise(_overlap(topic, w)) for w in list(words)}
-    best: tuple[float, object] | None = None
-    for p in matcher._elements:
-        t = p.term
-        if t.entity != entity or t.collected or family(t.unit) not in ("money", "money_rate"):
-            continue
-        s = matcher._score(p, [(w, 1.0) for w in words], None)
-        if best is None or s > best[0]:
-            best = (s, p)
-    if best is None or best[0] < _ACCEPT:
+    best = _best_amount(words, matcher, lambda t: t.entity == entity)
+    if best is None:
         return prop
-    s, p = best
-    term = p.term  # type: ignore[attr-defined]
+    s, term = best
     prop.kind, prop.target, prop.confidence = "element", term.id, s
     prop.reason = f"金额列：名册主体的金额数据元「{term.name}」（{term.unit}）"
     return prop
+
+
+def _words(leaf: LeafColumn) -> set[str]:
+    core = compact(strip_prefix(split_units(leaf.name)[0]))
+    return {normalise(core), normalise(_PAID.sub("", core))} - {""}
+
+
+def _best_amount(words: set[str], matcher: Matcher, wanted: Callable[[Any], bool]) -> tuple[float, Any] | None:
+    """The best-scoring amount element (money units, not collected) that `wanted` keeps, if good enough."""
+    best: tuple[float, Any] | None = None
+    for p in matcher._elements:
+        t = p.term
+        if not wanted(t) or t.collected or family(t.unit) not in ("money", "money_rate"):
+            continue
+        s = matcher._score(p, [(w, 1.0) for w in words], None)
+        if best is None or s > best[0]:
+            best = (s, t)
+    return best if best is not None and best[0] >= _ACCEPT else None
 
 
 def _overlap(head: str, tail: str) -> str:
