@@ -19,9 +19,24 @@ runner = CliRunner()
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:  # type: ignore[type-arg]
     home = tmp_path_factory.mktemp("first-hour") / "demo-county"
-    result = runner.invoke(app, ["demo", "--dir", str(home), "--residents", "3000", "--no-serve", "--json"])
+    # the global --home names the demo's folder as it names every other command's workspace
+    result = runner.invoke(app, ["--home", str(home), "demo", "--residents", "3000", "--no-serve", "--json"])
     assert result.exit_code == 0, result.output
     return home, json.loads(result.stdout)
+
+
+def test_demo_refuses_two_different_folders(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["--home", str(tmp_path / "a"), "demo", "--dir", str(tmp_path / "b"), "--no-serve"])
+    assert result.exit_code != 0 and "--dir" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()  # nothing built
+
+
+def test_demo_prints_the_publishing_departments_designer(demo: tuple[Path, dict]) -> None:  # type: ignore[type-arg]
+    _, summary = demo
+    assert Path(summary["workspace"]).resolve() == demo[0].resolve()
+    designers = {a["username"]: a["department"] for a in summary["accounts"] if a["role"] == "designer"}
+    # the demo's village card tasks are the statistics bureau's: its designer gives their final approval
+    assert designers == {"designer": "civil_affairs", "designer_tj": "statistics"}
 
 
 def test_demo_reports_on_its_own_month(demo: tuple[Path, dict]) -> None:  # type: ignore[type-arg]

@@ -45,6 +45,8 @@ def create_demo_accounts(ws: Workspace, *, on: date | None = None) -> list[DemoA
         ("grassroots", "grassroots", village, village_name, None, f"{village_name}填报员"),
         ("township", "township", town, town_name, None, f"{town_name}审核员"),
         ("designer", "designer", None, None, "civil_affairs", "民政局报表设计员"),
+        # the statistics bureau publishes the demo's village card tasks: its designer gives the final approval
+        ("designer_tj", "designer", None, None, "statistics", "统计局报表设计员"),
         ("data_admin", "data_admin", None, None, None, "数据局管理员"),
         ("auditor", "auditor", None, None, None, "审计员"),
     ]

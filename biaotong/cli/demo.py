@@ -15,6 +15,7 @@ from typing import Annotated, Any
 import typer
 
 from biaotong.cli.common import console, err_console, handle_errors, print_json, workspace
+from biaotong.errors import ConfigError
 from biaotong.i18n import msg
 
 JsonOpt = Annotated[bool, typer.Option("--json", help=msg("以 JSON 输出", "print JSON"))]
@@ -56,10 +57,18 @@ def init(
         console.print(f"  {line}", highlight=False, markup=False)
 
 
+def _demo_dir(given: Path | None, home: Path | None) -> Path:
+    """`--dir`, else the global `--home` (or BIAOTONG_HOME): a user who names a workspace gets the demo there."""
+    if given is not None and home is not None and given.resolve() != Path(home).resolve():
+        raise ConfigError(f"--dir {given} 与 --home {home} 指向不同的目录，请只给一个",
+                          f"--dir {given} and --home {home} name different folders; give one")
+    return given or (Path(home) if home is not None else Path("demo-county"))
+
+
 @handle_errors
 def demo(
     ctx: typer.Context,
-    dir_: Annotated[Path, typer.Option("--dir", help=msg("演示县的目录（即工作区）", "folder of the demo county (the workspace)"))] = Path("demo-county"),
+    dir_: Annotated[Path | None, typer.Option("--dir", help=msg("演示县的目录（即工作区；默认 --home，再默认 demo-county）", "folder of the demo county (the workspace; default --home, else demo-county)"))] = None,
     residents: Annotated[int, typer.Option(help=msg("常住人口规模（如 3000 为小县，几秒即成）", "number of residents (3000 makes a small county in seconds)"))] = 150_000,
     seed: Annotated[int, typer.Option(help=msg("随机种子", "random seed"))] = 20250101,
     pg_url: Annotated[str | None, typer.Option("--pg-url", help=msg("人社系统放在此 PostgreSQL 中（可选）", "put the pension system in this PostgreSQL (optional)"))] = None,
@@ -78,6 +87,7 @@ def demo(
     from biaotong.reports.generate import generate_all
 
     started = time.perf_counter()
+    dir_ = _demo_dir(dir_, (ctx.find_root().obj or {}).get("home"))
     ctx.find_root().obj = {**(ctx.find_root().obj or {}), "home": dir_}
     if pg_url:  # the demo's pension system refers to it as ${BIAOTONG_DEMO_PG_URL}: never written to disk
         os.environ["BIAOTONG_DEMO_PG_URL"] = pg_url

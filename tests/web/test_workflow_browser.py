@@ -1,5 +1,6 @@
 """A real browser (Debian's chromium through Playwright) on a phone-sized screen: a village worker fills and
-submits a task, the township approves it, and the burden dashboard draws its charts under the CSP. A screenshot
+submits a task, the township passes it on, the publishing department (civil affairs) gives the final approval,
+and the burden dashboard draws its charts under the CSP. A screenshot
 per step is kept (BIAOTONG_SCREENSHOTS, default the test's tmp folder)."""
 
 from __future__ import annotations
@@ -59,7 +60,20 @@ def test_a_village_submits_and_its_township_approves_in_a_browser(browser, site:
     village.goto(f"{site.url}/tasks/{task}")
     assert village.get_by_test_id("status").inner_text().strip() == "乡镇已通过"  # the department is next
 
+    dept = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()  # the department, at a desk
+    dept.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    _login(dept, site.url, "mz")
+    dept.goto(f"{site.url}/tasks/review")
+    dept.screenshot(path=str(folder / "task-7-department-queue.png"), full_page=True)
+    dept.click(f"a[href='/tasks/{task}']")
+    dept.wait_for_url(f"{site.url}/tasks/{task}")
+    dept.click("button[value=approve]")
+    dept.wait_for_url(f"{site.url}/tasks/review?done={task}")
+    dept.screenshot(path=str(folder / "task-8-department-approved.png"), full_page=True)
+    village.goto(f"{site.url}/tasks/{task}")
+    assert village.get_by_test_id("status").inner_text().strip() == "已通过"  # final: its answers reach reports
+
     town.goto(f"{site.url}/burden?period=2025")
     town.wait_for_selector("#chart-by-township[data-drawn='1'] canvas")  # drawn by /static/charts.js
-    town.screenshot(path=str(folder / "task-7-burden.png"), full_page=True)
+    town.screenshot(path=str(folder / "task-9-burden.png"), full_page=True)
     assert not [e for e in errors if "Content Security Policy" in e], errors
