@@ -131,3 +131,29 @@ def test_xls_mapping_only_top_header_cells(write_spec: Callable[..., Path], cata
     preview = test_source(load_source_spec(path, catalog), catalog, org_tree)
     assert [r["_row"] for r in preview.mapped.to_pylist()] == [5, 6, 8]
     assert {r["kind"] for r in preview.rejects.to_pylist()} == {"skipped"}
+
+
+def test_a_month_typed_as_a_number_reads_as_its_format_shows_it(write_spec: Callable[..., Path], catalog: Catalog,
+                                                                org_tree: OrgTree, ids: list[str]) -> None:
+    """认定年月 typed 2024.10 is stored by Excel as the float 2024.1; its 0.00 format is what says October. An
+    amount whose format would round it keeps its stored value."""
+    path = write_spec("""\
+    name: mz
+    entity: resident
+    connection: {kind: xlsx, path: mz.xlsx}
+    columns:
+      身份证号: id_number
+      认定年月: assistance_start_date
+      保障金额: assistance_amount
+      村代码: org_code
+    """)
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["身份证号", "认定年月", "保障金额", "村代码"])
+    ws.append([ids[0], 2024.10, 650.456, "530102001001"])
+    ws.append([ids[1], 2024.1, 700.0, "530102001001"])  # General format: 2024.1 is what the clerk saw
+    ws["B2"].number_format = ws["C2"].number_format = ws["C3"].number_format = "0.00"
+    wb.save(path.parent / "mz.xlsx")
+    preview = test_source(load_source_spec(path, catalog), catalog, org_tree)
+    assert [(str(r["assistance_start_date"]), r["assistance_amount"]) for r in preview.mapped.to_pylist()] == [
+        ("2024-10-01", 650.456), ("2024-01-01", 700.0)]

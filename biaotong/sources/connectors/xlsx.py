@@ -44,6 +44,26 @@ def header_text(value: Any) -> str:
     return _SPACE.sub("", str(value)) if value is not None else ""
 
 
+# A fixed-decimals format (0.00, #,##0.0): the number as the clerk sees it. 入伍年月 typed 1998.10 is stored as
+# the float 1998.1 and only its format says it is October, not January.
+FIXED_DECIMALS = re.compile(r"^(?:#,##)?0\.(0{1,6})(?:_\))?(?:;.*)?$")
+
+
+def shown_value(value: Any, number_format: str | None) -> Any:
+    """A float cell as its format displays it, when that only adds the trailing zeros the float lost (a value
+    the format would round keeps its stored precision); anything else as stored."""
+    if isinstance(value, float) and number_format and (m := FIXED_DECIMALS.match(number_format)):
+        text = f"{value:.{len(m.group(1))}f}"
+        if float(text) == value:
+            return text
+    return value
+
+
+def shown_rows(ws: Any) -> Iterator[tuple[Any, ...]]:
+    for row in ws.iter_rows():
+        yield tuple(shown_value(c.value, getattr(c, "number_format", None)) for c in row)
+
+
 def cell_text(value: Any) -> str | None:
     if value is None:
         return None
@@ -112,7 +132,7 @@ class XLSXConnector(Connector):
         try:
             ws = pick_sheet(spec, wb, path)
             ws.reset_dimensions()
-            rows = enumerate(ws.iter_rows(values_only=True), start=1)
+            rows = enumerate(shown_rows(ws), start=1)
             head: list[tuple[int, tuple[Any, ...]]] = []
             search = max(HEADER_SEARCH_ROWS, spec.connection.header_row or 0)
             for number, values in rows:
