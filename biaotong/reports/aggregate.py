@@ -79,7 +79,7 @@ def compute(
         out.queries[name] = q
         out.sql[name] = q.sql(pretty=False)
         if state is not None:
-            out.missing.update(missing_fields(q, state))
+            out.missing.update(missing_fields(q, state, catalog))
         cur = con.execute(out.sql[name])
         names = [d[0] for d in cur.description]
         rows = cur.fetchall()
@@ -114,9 +114,26 @@ def _why_no_roster(entity: str, source: str) -> dict[str, Any]:
     }
 
 
-def missing_fields(q: CompiledQuery, state: OneTableState) -> dict[str, dict[str, Any]]:
+def _zh_entity(catalog: Any, entity: str) -> str:
+    try:
+        return str(catalog.entity(entity).name)
+    except Exception:  # an entity the catalog does not know is named by its code
+        return entity
+
+
+def _zh_element(catalog: Any, qualified: str) -> str:
+    """户·家庭人口数（household.members）: what a clerk reads, with the code a designer searches for."""
+    entity, _, code = qualified.partition(".")
+    try:
+        return f"{_zh_entity(catalog, entity)}·{catalog.element(entity, code).name}（{qualified}）"
+    except Exception:
+        return qualified
+
+
+def missing_fields(q: CompiledQuery, state: OneTableState, catalog: Any = None) -> dict[str, dict[str, Any]]:
     """The fields of `q` no synced source can answer: a collected value (nobody has given it yet), or an
-    element group none of the entity's snapshots holds. A true zero needs a source that holds the element."""
+    element group none of the entity's snapshots holds. A true zero needs a source that holds the element.
+    With the `catalog`, the Chinese message names entities and elements by their names."""
     out: dict[str, dict[str, Any]] = {}
     for fid, meta in q.fields.items():
         if meta.kind == "collected":
@@ -129,7 +146,7 @@ def missing_fields(q: CompiledQuery, state: OneTableState) -> dict[str, dict[str
             # no synced source holds a single row of this entity: a count over nothing is missing, not 0
             name = meta.entity
             out[fid] = {
-                "zh": f"没有已同步的数据源提供任何「{name}」记录（缺数，不是 0；需接入数据源）",
+                "zh": f"没有已同步的数据源提供任何「{_zh_entity(catalog, name) if catalog else name}」记录（缺数，不是 0；需接入数据源）",
                 "en": f"no synced source holds any {name} rows (missing, not zero: add a source)",
                 "elements": [f"{name}.*"], "collect": False,
             }
@@ -137,8 +154,9 @@ def missing_fields(q: CompiledQuery, state: OneTableState) -> dict[str, dict[str
         lacking = [g for g in meta.requires if not any(_held(state, e) for e in g)]
         if lacking:
             names = sorted({e for g in lacking for e in g})
+            shown = [_zh_element(catalog, e) for e in names] if catalog else names
             out[fid] = {
-                "zh": f"没有已同步的数据源提供 {'、'.join(names)}（缺数，不是 0；需采集或接入数据源）",
+                "zh": f"没有已同步的数据源提供 {'、'.join(shown)}（缺数，不是 0；需采集或接入数据源）",
                 "en": f"no synced source provides {', '.join(names)} (missing, not zero: collect it or add a source)",
                 "elements": names, "collect": True,
             }
@@ -146,12 +164,12 @@ def missing_fields(q: CompiledQuery, state: OneTableState) -> dict[str, dict[str
 
 
 def field_missing(
-    state: OneTableState, q: CompiledQuery, fid: str, entity: str, population: str | None
+    state: OneTableState, q: CompiledQuery, fid: str, entity: str, population: str | None, catalog: Any = None,
 ) -> dict[str, Any] | None:
     """Why one field of `q` is missing, or None when a source answers it (for `report explain`)."""
     if population is not None and not _roster_synced(state, entity, population):
         return _why_no_roster(entity, population)
-    return missing_fields(q, state).get(fid)
+    return missing_fields(q, state, catalog).get(fid)
 
 
 def _held(state: OneTableState, qualified: str) -> bool:

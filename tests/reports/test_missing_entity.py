@@ -27,6 +27,8 @@ def test_a_count_over_an_entity_without_any_source_is_missing(workspace: Workspa
                            {"id": "pop", "label": "人口", "indicator": "pop_total"},
                            {"id": "hh", "label": "户数", "indicator": "households_total"}]})
     result = generate(workspace, spec, "2025-06", COUNTY, level="village")
-    assert "hh" in result.missing and "household" in result.missing["hh"]["zh"]
+    # the clerk reads the entity's Chinese name; the English message and the elements keep the code
+    assert "hh" in result.missing and "「户」" in result.missing["hh"]["zh"] and "household" not in result.missing["hh"]["zh"]
+    assert "household" in result.missing["hh"]["en"] and result.missing["hh"]["elements"] == ["household.*"]
     row = next(r for r in result.rows if r.org_code == V11)
     assert row.values["hh"] is None and row.values["pop"] > 0
