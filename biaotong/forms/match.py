@@ -163,20 +163,20 @@ class Matcher:
             unit = leaf.unit or _default_unit(leaf, layout.default_units)
             if entity is not None:
                 prop = roster_money(leaf, self._match_roster(leaf, entity), entity, topic, self)
-                out.append(review(prop, leaf, layout.kind, self.vocab))
+                out.append(review(prop, leaf, layout.kind, self.vocab, defined=tuple(ctx.defs)))
             else:
                 prop = in_window(leaf, self._match_aggregate(leaf, unit, topic, age_of.get(leaf.key), ctx), self)
                 prop = money_element(leaf, prop, unit, self)
                 # abstain before later columns may take this one as their population
-                out.append(review(prop, leaf, layout.kind, self.vocab))
+                out.append(review(prop, leaf, layout.kind, self.vocab, defined=tuple(ctx.defs)))
                 ctx.done.append((leaf, out[-1]))
         if entity is None:
             self._rates(layout, out, ctx)
         if self.reranker is not None:
             out = self.reranker.rerank(layout, out)
-        return self._abstain_last(layout, out)
+        return self._abstain_last(layout, out, tuple(ctx.defs))
 
-    def _abstain_last(self, layout: FormLayout, out: list[Proposal]) -> list[Proposal]:
+    def _abstain_last(self, layout: FormLayout, out: list[Proposal], defined: tuple[str, ...]) -> list[Proposal]:
         """The same checks on the final ranking (a re-ranker may have changed it), and a rate whose numerator
         or denominator column abstained abstains too (it would divide nothing)."""
         leaves = {leaf.key: leaf for leaf in layout.leaves}
@@ -185,7 +185,7 @@ class Matcher:
             leaf = leaves.get(prop.key)
             if leaf is None:
                 continue
-            review(prop, leaf, layout.kind, self.vocab)
+            review(prop, leaf, layout.kind, self.vocab, defined=defined)
             parts = (prop.expression or {}).get("ratio") if prop.kind == "expression" else None
             for part in parts or []:
                 ref = by_column.get(part[1:]) if isinstance(part, str) and part.startswith("@") else None
@@ -605,6 +605,20 @@ def topic_of(title: str | None) -> str:
     return t if 2 <= len(t) <= 12 else ""
 
 
+COUNT_UNITS = ("人次", "户次", "人", "户", "名", "个", "家", "所", "次", "处", "件", "宗", "份", "辆", "座", "场")
+BARE_UNITS = ("人次", "户次", "人", "户")  # a header may end with these alone (低保户); the rest as 件数, 个数
+
+
+def _own_count_unit(name: str) -> str | None:
+    """The count unit a header's own last words name (低保户数 → 户, 培训人次 → 人次, 案件数 → 件), or None."""
+    for u in COUNT_UNITS:
+        if name.endswith(u + "数") or (u in BARE_UNITS and name.endswith(u)):
+            return "人" if u == "名" else u
+    if name.endswith(("人口", "人员")):
+        return "人"
+    return None
+
+
 def _default_unit(leaf: LeafColumn, units: list[str]) -> str | None:
     """The unit of a column without its own note, from a 单位：人、元 line: money units go to money columns."""
     if not units:
@@ -612,6 +626,11 @@ def _default_unit(leaf: LeafColumn, units: list[str]) -> str | None:
     money = bool(re.search(r"金|资金|支出|补助|补贴|标准|收入|费|款|元|损失|产值|投资", leaf.name)) and not re.search(
         r"(?:人数|户数|人次|个数|数量|人|户)$", leaf.name)
     fits = [u for u in units if (u in ("元", "万元", "亿元", "千元")) == money]
+    if len(fits) == 1 and not money:
+        # 单位：人、元 over a 低保户数 column: the line's one count unit is not this column's when its own words
+        # name another (户数 counts households, whatever the line says)
+        own = _own_count_unit(leaf.name)
+        return None if own is not None and own != fits[0] else fits[0]
     if len(fits) <= 1:
         return fits[0] if fits else None
     # 单位：户、人、元 — which count unit is this column's? its own words say (户数 → 户), else leave it open

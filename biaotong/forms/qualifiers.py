@@ -86,6 +86,11 @@ def _index() -> tuple[_Entry, ...]:
     return tuple(sorted(out, key=lambda e: -len(e.words)))
 
 
+def words() -> tuple[str, ...]:
+    """Every word a qualifier is found by (code values, their aliases, status words)."""
+    return tuple(e.words for e in _index())
+
+
 def find(text: str, parent: str = "") -> Qualifier | None:
     """The qualifier a header names on its own (“一级”, “集中供养”, “务工”, “少数民族”), preferring the code list
     the parent names (“残疾等级 > 一级”); None when the header is not just a qualifier."""

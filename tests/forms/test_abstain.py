@@ -1,19 +1,22 @@
 """Abstaining (biaotong.forms.abstain): no number is written into a column unless the evidence is strong;
 a note / signature / contact / free-text header never takes one; an abstention says why and keeps what it
-would have written as its first runner-up. Real .xlsx files written and read back through the importer;
-calibration checked on the TUNING half of the unseen-form corpus only."""
+would have written as its first runner-up; a header asking what no source records (上年同期, 计划, 人次, 资金来源,
+走访, a word no catalog text has, a part of a figure each village writes whole) takes no number however similar
+it looks. Real .xlsx files written and read back through the importer; calibration checked on the TUNING half
+of the unseen-form corpus only."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 
 from biaotong.forms import read_form
 from biaotong.forms.abstain import EVIDENCE, review
+from biaotong.forms.coverage import Gap, age_conflict, known_words, qualifier_gap, unknown_word
 from biaotong.forms.match import Matcher, Proposal
-from biaotong.forms.sketch import sketch_form
+from biaotong.forms.sketch import SketchOptions, sketch_form
 from tests.forms.corpus.judge import WRITES, Judge
 from tests.forms.corpus.render import corpus
 
@@ -118,11 +121,14 @@ def test_a_roster_keeps_its_names_and_phones_but_not_its_notes(matcher: Matcher,
 
 
 def test_calibration_on_the_tuning_half(matcher: Matcher, tmp_path: Path) -> None:
-    """The threshold's margins, on the tuning half only: every right written proposal is above it, every
-    column whose truth is unmapped is written by none and its best candidate is well below it."""
+    """The abstention's margins, on the tuning half only: every right written proposal is above the threshold and
+    has no header gap; no column whose truth is unmapped is written; one whose best candidate scores near or
+    above a right write (上年同期低保人数 → 低保人数 0.81) is refused for what its header asks, not for its score —
+    the score alone cannot tell them apart."""
     judge = Judge(matcher)
     right_writes: list[float] = []
     unmapped_best: list[float] = []
+    strong_unmapped = 0
     forms = 0
     for path, truth in corpus(tmp_path, "tuning", variants=1):
         assert truth["split"] == "tuning"
@@ -139,6 +145,138 @@ def test_calibration_on_the_tuning_half(matcher: Matcher, tmp_path: Path) -> Non
             if t["truth"] == "unmapped" and p.candidates:
                 unmapped_best.append(p.candidates[0].score)
                 assert p.reason.startswith("证据不足："), (truth["form_id"], t["path"], p.reason)
-    assert forms >= 35 and right_writes and unmapped_best
+                if p.candidates[0].score >= EVIDENCE - 0.05:
+                    strong_unmapped += 1
+                    assert not p.reason.startswith("证据不足：最接近的"), (truth["form_id"], t["path"], p.reason)
+    assert forms >= 50 and right_writes and unmapped_best
     assert min(right_writes) >= EVIDENCE + 0.01
-    assert max(unmapped_best) <= EVIDENCE - 0.05
+    assert strong_unmapped >= 10  # the tuning half holds the hard cases: unmapped columns close to catalog terms
+
+
+# --- what the header asks beyond the proposal (biaotong.forms.coverage) ---
+
+_PLAIN = SketchOptions(meta_line="填表单位：                    填表日期：    年  月  日")
+
+
+def _props(matcher: Matcher, path: Path, title: str, header: list, notes: list[str] | None = None,
+           *, kind: str = "aggregate") -> dict[str, Proposal]:
+    """Write the form as an .xlsx (notes as 注 lines under the table), read it back, match it; by column letter."""
+    path.write_bytes(sketch_form(title, header, options=_PLAIN))
+    if notes:
+        wb = load_workbook(path)
+        ws = wb.active
+        assert ws is not None
+        for i, text in enumerate(notes, start=ws.max_row + 2):
+            ws.cell(i, 1, text)
+        wb.save(path)
+    layout = read_form(path)
+    assert layout.kind == kind
+    return {p.column: p for p in matcher.match(layout)}
+
+
+def _refused(p: Proposal, word: str, runner_up: str | None = None) -> None:
+    assert p.kind == "unmapped" and p.target is None and p.expression is None, (p.title, p.kind, p.target)
+    assert p.reason.startswith("证据不足：") and f"「{word}」" in p.reason, p.reason
+    if runner_up is not None:  # what it would have written stays the first candidate, a designer takes it in one line
+        assert p.candidates[0].id == runner_up and p.candidates[0].score >= EVIDENCE, p.candidates
+        assert f"可选候选「{p.candidates[0].name}」" in p.reason
+
+
+def test_a_comparison_plan_work_count_or_fund_source_is_not_the_population(matcher: Matcher, tmp_path: Path) -> None:
+    got = _props(matcher, tmp_path / "dibao.xlsx", "城乡低保工作情况统计表", [
+        "村（社区）", "低保户数(户)", "低保人数(人)", "上年同期低保人数(人)", "低保人数（上年）", "年度资金计划数(万元)",
+        "入户走访户数(户)", ("资金来源(万元)", ["中央资金", "省级资金"]), "临时救助人次"])
+    assert (got["B"].kind, got["B"].target) == ("indicator", "dibao_households")
+    assert (got["C"].kind, got["C"].target) == ("indicator", "dibao_persons")
+    _refused(got["D"], "上年同期", "dibao_persons")  # 0.81 similar: only what it asks tells it apart
+    assert "往期" in got["D"].reason
+    _refused(got["E"], "上年", "dibao_persons")  # the (上年) note is read as what the column asks
+    assert "低保人数（上年）" in got["E"].reason
+    _refused(got["F"], "计划")
+    _refused(got["G"], "走访")
+    _refused(got["H"], "资金来源")  # the group's word, named with the path: 资金来源 > 中央资金
+    assert "资金来源 > 中央资金" in got["H"].reason
+    _refused(got["I"], "资金来源")
+    # a term that says the word itself is kept: 临时救助人次 is the library's count of assistance cases
+    assert (got["J"].kind, got["J"].target) == ("indicator", "temp_assistance")
+
+
+def test_a_measure_no_source_records_under_a_population_abstains(matcher: Matcher, tmp_path: Path) -> None:
+    got = _props(matcher, tmp_path / "chronic.xlsx", "高血压患者健康管理情况表",
+                 ["村（社区）", ("高血压患者(人)", ["在册人数", "规范管理人数", "血压控制人数"])])
+    assert (got["B"].kind, got["B"].target) == ("indicator", "hypertension_patients")  # 在册 adds nothing
+    _refused(got["C"], "规范管理", "hypertension_patients")  # 0.92 similar to 高血压患者管理人数
+    _refused(got["D"], "控制", "hypertension_patients")
+
+
+def test_a_code_value_honours_the_word(matcher: Matcher, tmp_path: Path) -> None:
+    """培训 is a work item, but 学习培训 under 居住事由 is a code value the filter reads."""
+    got = _props(matcher, tmp_path / "zanzhu.xlsx", "暂住人口统计表",
+                 ["乡镇（街道）", ("暂住人口(人)", ["合计"]), ("居住事由(人)", ["务工", "学习培训"])])
+    assert got["D"].kind == "expression" and "residence_reason = '学习培训'" in str(got["D"].expression)
+
+
+def test_a_village_figure_cannot_be_narrowed(matcher: Matcher, tmp_path: Path) -> None:
+    got = _props(matcher, tmp_path / "village.xlsx", "村级组织基本情况统计表",
+                 ["村（社区）", "党员数(人)", "流动党员数(人)", "村卫生室个数(个)", "全村耕地面积(亩)"])
+    assert (got["B"].kind, got["B"].target) == ("indicator", "party_members")
+    _refused(got["C"], "流动", "party_members")
+    assert "各村（社区）整数填写" in got["C"].reason
+    assert (got["D"].kind, got["D"].target) == ("indicator", "clinics")
+    assert got["E"].kind in WRITES and got["E"].target in ("village.total_arable_land", "village_arable_land")
+
+
+def test_a_word_nobody_defined_abstains_unless_the_notes_define_it(matcher: Matcher, tmp_path: Path) -> None:
+    header = ["村（社区）", "育龄妇女人数(人)", "宣传活动场次(场)"]
+    bare = _props(matcher, tmp_path / "bare.xlsx", "计生协工作情况表", header)
+    _refused(bare["B"], "育龄妇女")
+    assert "都没有对应" in bare["B"].reason
+    _refused(bare["C"], "场次")
+    defined = _props(matcher, tmp_path / "defined.xlsx", "计生协工作情况表", header, ["注：育龄妇女指15-49周岁的女性。"])
+    women = defined["B"]
+    assert women.kind == "expression" and "age >= 15 and age <= 49" in str(women.expression), women.reason
+    assert "sex = '女'" in str(women.expression)
+
+
+def test_a_roster_column_about_another_person_abstains(matcher: Matcher, tmp_path: Path) -> None:
+    got = _props(matcher, tmp_path / "roster.xlsx", "高龄津贴发放花名册",
+                 ["序号", "姓名", "身份证号", "高龄津贴(元/月)", "代领人", "代领人联系电话"], kind="roster")
+    assert (got["B"].kind, got["B"].target) == ("element", "resident.name")
+    assert (got["D"].kind, got["D"].target) == ("element", "resident.old_age_allowance")
+    _refused(got["F"], "代领", "resident.phone")  # the proxy's phone is not the pensioner's
+
+
+def test_gaps_as_pure_functions() -> None:
+    gap = qualifier_gap(["上年同期低保人数（人）"], "低保人数\n低保对象人数")
+    assert gap is not None and gap.word == "上年同期" and "往期" in gap.kind
+    assert qualifier_gap(["计划生育特殊家庭户数"], "") is None  # 计划生育 is no plan
+    assert qualifier_gap(["临时救助人次"], "临时救助人次") is None
+    assert qualifier_gap(["居住事由", "学习培训"], "流入人口数\nresidence_reason = '学习培训'") is None
+    known = known_words(["高血压患者人数", "高血压患者管理人数"])
+    assert unknown_word("规范管理人数", known) == Gap("规范", "")
+    assert unknown_word("本季度末在册人数", known) is None  # the period and 在册 change nothing
+    assert unknown_word("育龄妇女人数", known, ["育龄妇女"]) is None
+
+
+def test_an_age_group_outside_the_proposals_ages_abstains(matcher: Matcher, tmp_path: Path) -> None:
+    got = _props(matcher, tmp_path / "health.xlsx", "基本公共卫生服务情况表",
+                 ["村（社区）", "65岁及以上老年人健康管理人数(人)", "儿童健康管理人数(人)", "老年人签约数(人)"])
+    assert (got["B"].kind, got["B"].target) == ("indicator", "elderly_health_managed")
+    _refused(got["C"], "儿童")
+    assert "65岁及以上" in got["C"].reason
+    assert got["D"].kind in WRITES  # 老年人 (60+) and 65岁及以上 overlap: no conflict
+    assert age_conflict("儿童健康管理人数", "age >= 65 and within_year(elderly_health_check_date)") is not None
+    assert age_conflict("0-6岁儿童签约数", "age <= 6 and family_doctor_signed") is None
+    assert age_conflict("留守儿童", "left_behind_child") is None  # no ages to conflict with
+
+
+def test_the_unit_lines_one_count_unit_is_not_a_household_columns(matcher: Matcher, tmp_path: Path) -> None:
+    """单位：人、元 over a 低保户数 column: the column's own words (户数) say it counts households; the line's
+    人 goes only to the columns that count people."""
+    path = tmp_path / "dibao.xlsx"
+    path.write_bytes(sketch_form("城乡低保情况统计表", ["村（社区）", "低保户数", "低保人数", "低保金额"]))
+    layout = read_form(path)
+    assert layout.default_units == ["人", "元"]
+    got = {p.column: p for p in matcher.match(layout)}
+    assert (got["B"].kind, got["B"].target) == ("indicator", "dibao_households")
+    assert (got["C"].kind, got["C"].target) == ("indicator", "dibao_persons")
