@@ -32,6 +32,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("feedback_due_working_days", 5, "部门答复基层反馈的期限（工作日）", "working days a department has to answer feedback"),
     Setting("attachment_max_mb", 10, "反馈与表外表附件的大小上限（MB）", "largest feedback / outside-form attachment, in MB"),
     Setting("default_period", None, "报表默认期别（如 2025-06）；留空则为上一个完整月份；演示县设为其数据所述的月份", "default report period (e.g. 2025-06); empty means the last complete month; the demo sets the month its data describes"),
+    Setting("roster_task_rows", 2_000, "花名册填报任务每个任务的人数上限（超出则拒绝，请按村拆分）", "most persons one roster task lists (beyond it the task is refused: split it by village)"),
     Setting("small_count_threshold", 3, "小于此数的计数对无个人信息权限者显示为 <N（统计披露控制）", "counts below this show as <N to users without personal clearance (disclosure control)"),
 )
 

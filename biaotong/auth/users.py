@@ -117,7 +117,9 @@ def add_user(
 
 
 def get_user(ws: Workspace, username: str) -> User:
-    with ws.engine.connect() as conn:
+    from biaotong.store.db import reads
+
+    with reads(ws.engine) as conn:  # once per web request: no BEGIN/ROLLBACK round trips around one SELECT
         row = conn.execute(sa.select(users).where(users.c.username == username)).first()
     if row is None:
         raise AccessDenied(f"未知用户：{username}", f"unknown user: {username}", where(key=username))

@@ -84,18 +84,35 @@ def show_cmd(ctx: typer.Context, task_id: Annotated[int, typer.Argument(help=msg
     status = msg(*STATUSES.get(view["status"], (view["status"],) * 2))
     console.print(f"{view['title']} — {view['org_name']} {view['period']}（{status}，v{view['version']}）",
                   highlight=False, markup=False)
+    if view.get("kind") == "roster":  # a row per person: its key (first 12 characters) for `task fill --row`
+        _show_roster(view)
+        return
     for f in view["fields"]:
         mark = {"prefilled": "系统", "reused": "复用", "typed": "已填", "asked": "待填"}[f["origin"]]
         value = "" if f["value"] is None else f["value"]
         console.print(f"  [{mark}] {f['id']} {f['label']}: {value} {f.get('note') or ''}", highlight=False, markup=False)
 
 
-@app.command("fill")
+def _show_roster(view: dict[str, Any]) -> None:
+    marks = {"reused": "复用", "typed": "已填", "asked": "待填"}
+    labels = {c["id"]: c["label"] for c in view["columns"]}
+    shown = [c["id"] for c in view["columns"] if not c["asked"]][:4]
+    console.print(msg(f"  {len(view['rows'])} 人，{view['missing']} 处待填；行键用于 task fill --row",
+                      f"  {len(view['rows'])} persons, {view['missing']} cells to fill; the key is for task fill --row"),
+                  highlight=False, markup=False)
+    for r in view["rows"]:
+        sys_part = " ".join("" if r["values"].get(c) is None else str(r["values"][c]) for c in shown)
+        asked = "；".join(f"[{marks[a['origin']]}] {labels.get(fid, fid)}: {'' if a['value'] is None else a['value']}"
+                         for fid, a in r["asked"].items())
+        console.print(f"  {r['seq']:>4} {r['key'][:12]} {sys_part} — {asked}", highlight=False, markup=False)
+
+
+@app.command("fill", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 @handle_errors
 def fill_cmd(
     ctx: typer.Context,
     task_id: Annotated[int, typer.Argument(help=msg("任务编号", "task id"))],
-    values: Annotated[list[str], typer.Option("--set", help=msg("字段=值，可多次", "field=value, repeatable"))],
+    values: Annotated[list[str] | None, typer.Option("--set", help=msg("字段=值，可多次", "field=value, repeatable"))] = None,
     version: VERSION = None,
     reason: Annotated[str | None, typer.Option("--reason", help=msg("修改原因", "why it changed"))] = None,
     as_json: JSON = False,
@@ -103,16 +120,34 @@ def fill_cmd(
     """填写任务中需要人工填报的字段。Fill the fields a person must give.
 
     Example: biaotong --as cun01 task fill 1 --set cadres=7 --set groups=12
+    Example (roster): biaotong --as cun01 task fill 9 --row 3f9a0c1be2d4 recent_situation=外出务工
+
+    花名册任务逐人填写：--row 行键 字段=值（行键见 task show，前 8 位以上即可；可多次）。
+    A roster task is filled per person: --row KEY FIELD=VALUE (the key as task show lists it, 8 characters or more).
     """
     from biaotong.errors import WorkflowError, where
     from biaotong.services.tasks import fill
 
-    pairs = {}
-    for item in values:
+    def split(item: str) -> tuple[str, str]:
         if "=" not in item:
             raise WorkflowError(f"应写成 字段=值：{item}", f"write field=value: {item}", where(field=item))
         k, v = item.split("=", 1)
-        pairs[k.strip()] = v
+        return k.strip(), v
+
+    pairs: dict[str, Any] = dict(split(item) for item in values or [])
+    extra = list(ctx.args)  # `--row KEY FIELD=VALUE` (two values, repeatable): a person's answers in a roster task
+    while extra:
+        flag = extra.pop(0)
+        if flag != "--row" or len(extra) < 2:
+            raise WorkflowError(f"无法识别的参数：{flag}（花名册任务写作 --row 行键 字段=值）",
+                                f"unexpected argument {flag} (a roster task takes --row KEY FIELD=VALUE)", where(field=flag))
+        key, item = extra.pop(0), extra.pop(0)
+        k, v = split(item)
+        pairs.setdefault(key.strip(), {})[k] = v
+    if not pairs:
+        raise WorkflowError("请用 --set 字段=值（或花名册任务的 --row 行键 字段=值）给出填报值",
+                            "give values with --set field=value (or --row KEY field=value for a roster task)",
+                            where(field="set"))
     out = fill(workspace(ctx), actor(ctx), task_id, pairs, version=version, reason=reason)
     _out(out, as_json, f"已保存 {out['changed']} 项（版本 {out['version']}）", f"saved {out['changed']} (version {out['version']})")
 

@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -26,6 +27,7 @@ from biaotong.errors import WorkflowError, where
 from biaotong.lake.snapshots import Snapshot, as_datetime, latest_snapshot
 from biaotong.lake.types import DUCKDB_TYPES
 from biaotong.lake.verify import cache_is_sound, check_has_none, check_snapshots, write_manifest
+from biaotong.onetable.windows import chosen_window, collection_base, recency, window_of
 from biaotong.store.schema import conflict_summaries
 
 if TYPE_CHECKING:
@@ -33,7 +35,7 @@ if TYPE_CHECKING:
     from biaotong.catalog.model import DataElement
     from biaotong.workspace import Workspace
 
-MERGE_VERSION = "2"  # bump when the merge rules change, so cached builds are not reused
+MERGE_VERSION = "3"  # bump when the merge rules change, so cached builds are not reused
 IN_REGISTER = "_in_register"  # column of the merged file: the key is in a register source (who exists)
 SOURCE_FLAG = "_src__"  # + source name: the key is in that source's snapshot (its own roster)
 
@@ -84,9 +86,12 @@ class OneTableState:
         ]
 
 
-def _current_inputs(ws: Workspace, entity: str, as_of: date | datetime | None) -> list[SourceSnapshot]:
+def _current_inputs(
+    ws: Workspace, entity: str, as_of: date | datetime | None, windows: Mapping[str, str] | None = None
+) -> list[SourceSnapshot]:
     """Each source registered at `as_of` (None: now) with the newest snapshot the lake held then, taken under
-    the spec version registered then (a re-added, changed spec starts without snapshots until it is synced)."""
+    the spec version registered then (a re-added, changed spec starts without snapshots until it is synced).
+    With `windows` (a report period's, per validity), only the collection sources of those windows."""
     from biaotong.lake.gc import removed_at
     from biaotong.sync.registry import registered_at
 
@@ -94,6 +99,9 @@ def _current_inputs(ws: Workspace, entity: str, as_of: date | datetime | None) -
         found: list[SourceSnapshot] = []
         at = as_datetime(as_of)
         for name, dept, since in registered_at(conn, entity, as_of):
+            win = window_of(name)
+            if windows is not None and win is not None and win not in windows.values():
+                continue  # another period's answers: never read by this period's report
             if at is not None and (gone := removed_at(conn, name, at, since)) is not None:
                 raise WorkflowError(
                     f"数据源 {name} 在 {at.isoformat()} 时的快照 {gone} 已被 lake gc 清理（哈希仍在账本中），无法按当时所知重现",
@@ -109,25 +117,50 @@ def _current_inputs(ws: Workspace, entity: str, as_of: date | datetime | None) -
     return found
 
 
-def _priority(element: DataElement, inputs: list[SourceSnapshot]) -> list[SourceSnapshot]:
+def _priority(
+    element: DataElement, inputs: list[SourceSnapshot], windows: Mapping[str, str] | None = None
+) -> list[SourceSnapshot]:
     holders = [s for s in inputs if any(c["name"] == element.code for c in s.snapshot.columns)]
-    # The authoritative department first (一数一源), then the others in a stable order.
-    return sorted(holders, key=lambda s: (s.department != element.source_department, s.source))
+    if windows is not None:
+        # A period reads each collected element from the one window its validity gives (2025-06 for a monthly
+        # element of the 2025-06 report, 2025 for a yearly one): an answer of another window is no answer.
+        want = chosen_window(windows, element.validity)
+        holders = [s for s in holders if (w := window_of(s.source)) is None or w == want]
+    return sorted(holders, key=lambda s: _rank(element, s))
 
 
-def build_entity(ws: Workspace, entity: str, as_of: date | datetime | None = None) -> MergedEntity:
+def _rank(element: DataElement, s: SourceSnapshot) -> tuple[Any, ...]:
+    """The authoritative department first (一数一源), then the others in a stable order; a collection's
+    windows sit together where its name sorts, the newest window first, so without a period each unit reads
+    its newest answer."""
+    win = window_of(s.source)
+    if win is None:
+        return (s.department != element.source_department, s.source, 0, 0)
+    end, span = recency(win)
+    return (s.department != element.source_department, collection_base(s.source), -end.toordinal(), -span)
+
+
+def build_entity(
+    ws: Workspace, entity: str, as_of: date | datetime | None = None, *, windows: Mapping[str, str] | None = None
+) -> MergedEntity:
+    """The entity's one table from the snapshots current at `as_of` (None: the newest). `windows`: the
+    collection windows of a report period, per validity (`onetable.windows.period_windows`); None reads every
+    window, each unit's newest answer of each element (the one table export, data return, quality)."""
     catalog: Catalog = ws.catalog
     ent = catalog.entity(entity)
     elements = catalog.elements_of(entity)
-    inputs = _current_inputs(ws, entity, as_of)
+    inputs = _current_inputs(ws, entity, as_of, windows)
     # Who exists is the register's word; without a synced register, every source's rows (and a warning).
     inputs = [replace(s, register=ent.registered_by is not None and s.department == ent.registered_by)
               for s in inputs]
     register_sources = tuple(s.source for s in inputs if s.register)
-    order = {e.code: [s.source for s in _priority(e, inputs)] for e in elements}
+    order = {e.code: [s.source for s in _priority(e, inputs, windows)] for e in elements}
+    # The inputs chosen (snapshots, and per element its holders in order) are the key: a period's build and
+    # the all-windows build of the same lake are different files.
     state = hashlib.sha256(
         json.dumps(
             {"v": MERGE_VERSION, "entity": entity, "snapshots": sorted(s.snapshot.id for s in inputs),
+             "windows": sorted(windows.items()) if windows is not None else None,
              "register": sorted(register_sources),
              "elements": {e.code: [e.value_type, order[e.code]] for e in elements}},
             sort_keys=True,
@@ -199,13 +232,17 @@ def _build(
             winner = "CASE " + " ".join(
                 f"WHEN {q(alias[h] + '__' + e.code)} IS NOT NULL THEN {lit(h)}" for h in holders
             ) + " END"
+            windowed = [h for h in holders if window_of(h) is not None]
             for h in holders[1:]:
                 col = q(alias[h] + "__" + e.code)
+                # Two windows of the collection differ by design (June's answer, July's): no conflict.
+                same_kind = (f" AND {winner} NOT IN ({', '.join(lit(w) for w in windowed)})"
+                             if h in windowed and len(windowed) > 1 else "")
                 parts.append(
                     f"SELECT {q(key)} AS entity_key, {lit(e.code)} AS element, {winner} AS winner, "
                     f"CAST({q(e.code)} AS VARCHAR) AS winner_value, {lit(h)} AS loser, "
                     f"CAST({col} AS VARCHAR) AS loser_value FROM joined "
-                    f"WHERE {col} IS NOT NULL AND {col} IS DISTINCT FROM {q(e.code)}"
+                    f"WHERE {col} IS NOT NULL AND {col} IS DISTINCT FROM {q(e.code)}{same_kind}"
                 )
         empty = (
             "SELECT NULL::VARCHAR AS entity_key, NULL::VARCHAR AS element, NULL::VARCHAR AS winner, "
@@ -245,32 +282,46 @@ def _build(
 
 def register(
     con: duckdb.DuckDBPyConnection, ws: Workspace, as_of: date | datetime | None = None,
-    entities: list[str] | None = None,
+    entities: list[str] | None = None, *, windows: Mapping[str, str] | None = None,
 ) -> OneTableState:
     """Create one DuckDB view per entity type (resident, household, …) as the lake knew it at `as_of` (None:
     now, the newest snapshots): the entity's population (the register's members), and one view of each source's
-    own roster (`<entity>__<source>`)."""
+    own roster (`<entity>__<source>`). `windows`: a report period's collection windows (see `build_entity`)."""
     catalog: Catalog = ws.catalog
     state = OneTableState(as_of=as_datetime(as_of))
     for entity in entities or list(catalog.entities):
-        merged = build_entity(ws, entity, as_of)
+        merged = build_entity(ws, entity, as_of, windows=windows)
         state.entities[entity] = merged
-        if merged.path is not None:
-            path = lit(str(merged.path))
-            flags = ", ".join(q(c) for c in [IN_REGISTER, *(SOURCE_FLAG + s.source for s in merged.inputs)])
-            # The entity's view is its population: the register's members (all rows when no register is synced).
-            con.execute(
-                f"CREATE OR REPLACE VIEW {q(entity)} AS SELECT * EXCLUDE ({flags}) FROM read_parquet({path}) "
-                f"WHERE {q(IN_REGISTER)}"
-            )
-            for s in merged.inputs:  # each source's own roster, enriched by the merged values
-                con.execute(
-                    f"CREATE OR REPLACE VIEW {q(merged.population_view(s.source))} AS SELECT * EXCLUDE ({flags}) "
-                    f"FROM read_parquet({path}) WHERE {q(SOURCE_FLAG + s.source)}"
-                )
-        else:
-            cols = ", ".join(
-                f"CAST(NULL AS {DUCKDB_TYPES[e.value_type]}) AS {q(e.code)}" for e in catalog.elements_of(entity)
-            )
-            con.execute(f"CREATE OR REPLACE VIEW {q(entity)} AS SELECT {cols} WHERE false")
+        register_views(con, catalog, merged)
     return state
+
+
+def register_views(
+    con: duckdb.DuckDBPyConnection, catalog: Catalog, merged: MergedEntity, replaces: MergedEntity | None = None
+) -> None:
+    """The views of one merged entity, replacing those of `replaces` (the same entity for another period:
+    a roster view of a source the new build does not read is dropped, never left to answer for it)."""
+    entity = merged.entity
+    if replaces is not None:
+        kept = {s.source for s in merged.inputs}
+        for s in replaces.inputs:
+            if s.source not in kept:
+                con.execute(f"DROP VIEW IF EXISTS {q(replaces.population_view(s.source))}")
+    if merged.path is not None:
+        path = lit(str(merged.path))
+        flags = ", ".join(q(c) for c in [IN_REGISTER, *(SOURCE_FLAG + s.source for s in merged.inputs)])
+        # The entity's view is its population: the register's members (all rows when no register is synced).
+        con.execute(
+            f"CREATE OR REPLACE VIEW {q(entity)} AS SELECT * EXCLUDE ({flags}) FROM read_parquet({path}) "
+            f"WHERE {q(IN_REGISTER)}"
+        )
+        for s in merged.inputs:  # each source's own roster, enriched by the merged values
+            con.execute(
+                f"CREATE OR REPLACE VIEW {q(merged.population_view(s.source))} AS SELECT * EXCLUDE ({flags}) "
+                f"FROM read_parquet({path}) WHERE {q(SOURCE_FLAG + s.source)}"
+            )
+    else:
+        cols = ", ".join(
+            f"CAST(NULL AS {DUCKDB_TYPES[e.value_type]}) AS {q(e.code)}" for e in catalog.elements_of(entity)
+        )
+        con.execute(f"CREATE OR REPLACE VIEW {q(entity)} AS SELECT {cols} WHERE false")

@@ -4,6 +4,7 @@ requests a second; parsing 14 YAML files on each one cost more than computing th
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections import OrderedDict
 from datetime import date
@@ -13,6 +14,9 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+    from biaotong.catalog.orgtree import OrgTree
     from biaotong.reports.context import Engine
     from biaotong.reports.library import Library
     from biaotong.reports.result import ReportResult
@@ -49,9 +53,10 @@ def library(ws: Workspace) -> Library:
 def specs(ws: Workspace) -> dict[str, ReportSpec]:
     from biaotong.reports.context import all_specs
     from biaotong.reports.spec import BUILTIN_SPECS
+    from biaotong.store.db import reads
     from biaotong.store.schema import report_specs
 
-    with ws.engine.connect() as conn:
+    with reads(ws.engine) as conn:  # one SELECT per use: no BEGIN/ROLLBACK round trips around it
         stored = tuple(conn.execute(sa.select(sa.func.count(), sa.func.max(report_specs.c.updated_at),
                                               sa.func.count(sa.func.nullif(report_specs.c.status, "rejected")))
                                     .select_from(report_specs)).one())
@@ -67,6 +72,36 @@ def spec(ws: Workspace, report_id: str) -> ReportSpec:
     return found
 
 
+def org_tree(ws: Workspace, conn: Connection | None = None) -> OrgTree:
+    """The org tree, loaded again only when it may have changed. Every write of `org_units` records
+    `catalog.change` on `org_tree` in the ledger in its own transaction (biaotong.catalog.orgimport); the key
+    is that entry's newest sequence number, with the table's size and dates besides. One statement of scalars
+    instead of every unit's row: a tree is read on every page, and a province's has tens of thousands. The key
+    is read before the tree, so a change committed in between is loaded on the next use, never kept under the
+    older key."""
+    from biaotong.catalog.orgtree import OrgTree
+
+    if conn is None:
+        from biaotong.store.db import reads
+
+        with reads(ws.engine) as c:
+            return org_tree(ws, c)
+    key = tuple(conn.execute(_tree_statement()).one())
+    return _get(ws, "org_tree", key, lambda: OrgTree.load(conn))
+
+
+@functools.cache
+def _tree_statement() -> sa.Select[Any]:
+    from biaotong.ledger.tables import ledger_entries
+    from biaotong.store.schema import org_units
+
+    f = sa.func
+    return sa.select(
+        sa.select(f.max(ledger_entries.c.seq)).where(ledger_entries.c.object == "org_tree").scalar_subquery(),
+        *(sa.select(agg).select_from(org_units).scalar_subquery()
+          for agg in (f.count(), f.max(org_units.c.valid_from), f.max(org_units.c.valid_to))))
+
+
 def engine(ws: Workspace, **options: Any) -> Engine:
     """A report engine (options as `Engine` takes them, e.g. known_at) whose library is the cached one."""
     from biaotong.reports.context import Engine
@@ -78,7 +113,7 @@ def engine(ws: Workspace, **options: Any) -> Engine:
 
 
 
-def _aggregates(ws: Workspace) -> list[Any]:
+def _aggregates() -> list[Any]:
     from biaotong.store.schema import org_events, org_units, report_specs, snapshots, sources
     from biaotong.sync.tables import source_versions
 
@@ -93,13 +128,29 @@ def _aggregates(ws: Workspace) -> list[Any]:
     ]
 
 
-def lake_key(ws: Workspace) -> tuple[Any, ...]:
+def lake_key(ws: Workspace, conn: Connection | None = None) -> tuple[Any, ...]:
     """What the one table, the org tree and the stored specs current now depend on: a sync, a source
     (re)registration or removal, an org-tree change or a spec change gives a new key. One statement of scalar
     subqueries (one round trip, which counts on PostgreSQL), far cheaper than building the one table."""
-    cols = [sa.select(agg).select_from(table).scalar_subquery() for table, aggs in _aggregates(ws) for agg in aggs]
-    with ws.engine.connect() as conn:
-        return (date.today(), *conn.execute(sa.select(*cols)).one())
+    if conn is None:  # `conn`: the caller's, saving a checkout (round trips of its own on PostgreSQL)
+        from biaotong.store.db import reads
+
+        with reads(ws.engine) as c:
+            return lake_key(ws, c)
+    return (date.today(), *conn.execute(_lake_statement()).one())
+
+
+@functools.cache
+def _lake_statement() -> sa.Select[Any]:
+    """Built once per process: the same statement on every page (building it cost more than running it).
+    With the org tree's newest ledger entry: `org import` may rename a unit in place, which moves none of
+    the table's counts or dates."""
+    from biaotong.ledger.tables import ledger_entries
+
+    return sa.select(*(sa.select(agg).select_from(table).scalar_subquery() for table, aggs in _aggregates()
+                       for agg in aggs),
+                     sa.select(sa.func.max(ledger_entries.c.seq)).where(ledger_entries.c.object == "org_tree")
+                     .scalar_subquery())
 
 
 _MEMO_MAX = 1024  # distinct (report, period, unit, role) pre-fills kept; oldest dropped first
@@ -139,20 +190,20 @@ def _memo_get(slot: tuple[Any, ...], key: Any, build: Any, keep: Any = None) -> 
 
 
 
-def _inputs_key(ws: Workspace) -> tuple[Any, ...]:
+def _inputs_key(ws: Workspace, conn: Connection | None = None) -> tuple[Any, ...]:
     from biaotong.reports.library import LIBRARY_DIR
     from biaotong.reports.spec import BUILTIN_SPECS
 
-    return (_files(BUILTIN_SPECS, LIBRARY_DIR, ws.home / "indicators"), lake_key(ws))
+    return (_files(BUILTIN_SPECS, LIBRARY_DIR, ws.home / "indicators"), lake_key(ws, conn))
 
 
 def prefill(ws: Workspace, report_id: str, period: str, org_code: str, level: str, role: str,
-            generate: Any, asked: Any) -> tuple[ReportResult, Any]:
+            generate: Any, asked: Any, conn: Connection | None = None) -> tuple[ReportResult, Any]:
     """A task's generated report (what its pre-filled values come from) and the report's fields people fill,
     kept until a spec, the library, the lake or the org tree changes: a task form is viewed far more often
     than the data behind it changes. A roster report is never kept: generating one records the clear-text
     read in the ledger, every time."""
-    key = _inputs_key(ws)
+    key = _inputs_key(ws, conn)
     fields = _memo_get((str(ws.home), "asked", report_id), key, asked)
     return _memo_get((str(ws.home), "prefill", report_id, period, org_code, level, role), key, generate,
                      keep=lambda result: result.spec.layout != "roster"), fields

@@ -19,11 +19,12 @@ from biaotong.reports.aggregate import compute, data_org_codes, derive_all
 from biaotong.reports.context import Engine, all_specs, get_spec
 from biaotong.reports.knowledge import missing_of, undated, warn_knowledge
 from biaotong.reports.mask import normalize_role
+from biaotong.reports.members import count_through_members
 from biaotong.reports.orgmap import OrgPlan, layout_rows, plan_orgs
 from biaotong.reports.period import Period
 from biaotong.reports.resolve import DEFAULT_ENTITY, Resolved, resolve
 from biaotong.reports.result import ReportResult, Row
-from biaotong.reports.roster import fetch_roster
+from biaotong.reports.roster import explain_unanswered, fetch_roster
 from biaotong.reports.spec import ReportSpec
 
 if TYPE_CHECKING:
@@ -49,6 +50,7 @@ def generate(
     try:
         if spec.layout == "roster":
             result = _roster(eng, spec, per, org_code, role_)
+            explain_unanswered(result, eng.catalog)  # a collected column's blanks, explained (not 0)
             _record_clear_reads(ws, eng, result, actor, purpose)
             return result
         return _aggregate(eng, spec, per, org_code, level, role_)
@@ -72,21 +74,27 @@ def _aggregate(
 ) -> ReportResult:
     res = resolve(spec, eng.library)
     entities = _entities(res)
-    con, snaps = eng.connection()
-    state = eng.state()
+    # This period's answers only (its own window, its month, its year, until changed): regenerating June after
+    # July was approved still prints June's.
+    con, snaps = eng.connection(period=per)
+    state = eng.state(per)
     row_level = _card_level(eng, spec, per, org_code, level) if spec.layout == "form" else (level or spec.level)
     plan = _plan(eng, con, entities, per, org_code, row_level)
-    now = compute(con, res.fields, plan, eng.catalog, per.start, per.end, report_id=spec.id, state=state)
+    # 户数 with no household source, where residents carry their 户号: distinct 户号 (said so in the warnings)
+    fields, through = count_through_members(res.fields, state, eng.catalog, report_id=spec.id)
+    now = compute(con, fields, plan, eng.catalog, per.start, per.end, report_id=spec.id, state=state)
     before = None
-    prev_fields = previous_needs(res.fields)
+    prev_fields = previous_needs(fields)
     if prev_fields:
         prev = per.previous()
-        # The same knowledge, the previous period's dates; its data placed in this period's rows (merged
-        # units roll into successors).
-        before = compute(con, prev_fields, plan, eng.catalog, prev.start, prev.end, report_id=spec.id, state=state)
+        # The same knowledge, the previous period's dates and answers; its data placed in this period's rows
+        # (merged units roll into successors).
+        pcon, _ = eng.connection(period=prev)
+        before = compute(pcon, prev_fields, plan, eng.catalog, prev.start, prev.end, report_id=spec.id,
+                         state=eng.state(prev))
     layout = layout_rows(eng.tree, plan)
     codes = [u.code for u, _, _ in layout]
-    values = derive_all(res.fields, now, before, codes)
+    values = derive_all(fields, now, before, codes)
     result = ReportResult(
         spec=spec, period=per, org_code=plan.unit.code, org_name=plan.unit.name, columns=res.columns(),
         level=plan.level, role=role, snapshots=snaps, generated_at=datetime.now(UTC),
@@ -111,6 +119,8 @@ def _aggregate(
                         for r in result.rows if row_level and r.level == row_level and not r.is_total]
         result.rows = []
     _warn(result, res, now, plan)
+    result.warnings.extend(msg(f"字段 {fid}：{n['zh']}", f"field {fid}: {n['en']}")
+                           for fid, n in through.items() if fid in res.shown)
     warn_knowledge(result, eng.catalog, state, entities)
     return result
 
@@ -165,7 +175,7 @@ def _warn(result: ReportResult, res: Resolved, now: Any, plan: OrgPlan) -> None:
 
 def _roster(eng: Engine, spec: ReportSpec, per: Period, org_code: str, role: str) -> ReportResult:
     assert spec.roster is not None
-    con, snaps = eng.connection()
+    con, snaps = eng.connection(period=per)
     plan = plan_orgs(eng.tree, org_code, "village", per.end, data_org_codes(con, [spec.roster.entity]))
     columns, records, sql, places = fetch_roster(con, spec, eng.catalog, eng.tree, plan, per.start, per.end, role)
     return ReportResult(
@@ -173,7 +183,7 @@ def _roster(eng: Engine, spec: ReportSpec, per: Period, org_code: str, role: str
         records=records, places=places, level="village", role=role,
         snapshots=[s for s in snaps if s.get("entity") == spec.roster.entity], sql={spec.roster.entity: sql},
         generated_at=datetime.now(UTC), known_at=eng.known_at,
-        undated=undated(eng.catalog, eng.state(), [spec.roster.entity]),
+        undated=undated(eng.catalog, eng.state(per), [spec.roster.entity]),
     )
 
 

@@ -25,11 +25,24 @@ EVENT_DATES: dict[str, tuple[tuple[str, str, str], ...]] = {
 
 def missing_of(res: Resolved, now: Computed, before: Computed | None) -> dict[str, dict[str, Any]]:
     """Every field of the report that is blank for want of data, with why; a ratio, previous or change is
-    missing when a field it is computed from is."""
+    missing when a field it is computed from is. A field missing in the previous period only (last month's
+    answers nobody gave) blanks the fields that compare with it, never the field itself."""
     out = dict(now.missing)
-    if before is not None:
-        for fid, why in before.missing.items():
-            out.setdefault(fid, why)
+    if before is not None and before.missing:
+        earlier = _spread(res, dict(before.missing))
+        for fid, f in res.fields.items():
+            target = f.previous or f.change
+            if fid in out or target is None or target not in earlier:
+                continue
+            why = earlier[target]
+            out[fid] = {"zh": f"上期的 {target} 缺数：{why['zh']}", "en": f"{target} is missing for the previous period: {why['en']}",
+                        "elements": list(why.get("elements", [])), "collect": bool(why.get("collect")),
+                        "from": [target]}
+    return _spread(res, out)
+
+
+def _spread(res: Resolved, out: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """`out` with every field computed from a missing one (transitively) missing too."""
     changed = True
     while changed:
         changed = False

@@ -9,10 +9,12 @@ from typing import TYPE_CHECKING, Any
 from biaotong.errors import ExpressionError, ReportError, where
 from biaotong.expr import compile_fields
 from biaotong.expr.dialects import render
+from biaotong.onetable.windows import is_collection_source
 from biaotong.reports.aggregate import data_org_codes, field_missing
 from biaotong.reports.context import Engine, get_spec
 from biaotong.reports.generate import generate
 from biaotong.reports.mask import normalize_role
+from biaotong.reports.members import count_through_members
 from biaotong.reports.orgmap import plan_orgs
 from biaotong.reports.period import Period
 from biaotong.reports.record import clear_personal, record_personal_read
@@ -103,16 +105,26 @@ def _field_info(
         base["snapshots"] = [s for i in inputs for s in i["snapshots"]]
         base["sql"] = None
         return base
+    state = eng.state(per)
+    through = count_through_members({field: f}, state, eng.catalog, report_id=res.spec.id)[1].get(field)
+    if through is not None:  # read as the report read it: distinct member keys
+        f = count_through_members({field: f}, state, eng.catalog, report_id=res.spec.id)[0][field]
+        base.update({"counted_through": through, "note_zh": through["zh"]})
     entity = f.entity or DEFAULT_ENTITY
-    con, snaps = eng.connection()
+    con, snaps = eng.connection(period=per)  # the period's own collected answers, as the report read them
     plan = plan_orgs(eng.tree, org_code, None, per.end, data_org_codes(con, [entity]))
     pop = f.population if f.kind == "aggregate" else None
     q = compile_fields({field: f}, entity, eng.catalog, per.start, per.end, report_id=res.spec.id, population=pop)
     meta = q.fields[field]
-    why = field_missing(eng.state(), q, field, entity, pop)
+    why = field_missing(state, q, field, entity, pop, eng.catalog)
+    # Of the collection's windows, only those the field's elements were read from (June's for June's cell).
+    read = {src for e in meta.elements if "." in e
+            for src in (state.entities[e.split(".", 1)[0]].element_sources.get(e.split(".", 1)[1], [])
+                        if e.split(".", 1)[0] in state.entities else [])}
     base.update({
         "period": per.code, "entity": entity, "elements": list(meta.elements), "sql": q.sql(),
-        "snapshots": [s for s in snaps if s.get("entity") in (set(meta.entities) or {entity})],
+        "snapshots": [s for s in snaps if s.get("entity") in (set(meta.entities) or {entity})
+                      and (not is_collection_source(s.get("source") or "") or s.get("source") in read)],
         "villages": plan.data_codes(), "missing": why is not None, "population": pop or "register",
     })
     if why is not None:

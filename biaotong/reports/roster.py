@@ -143,3 +143,20 @@ def display_value(e: DataElement, value: Any, catalog: Any, tree: OrgTree, on: d
     if isinstance(value, bool):
         return "是" if value else "否"
     return value
+
+
+def explain_unanswered(result: Any, catalog: Any) -> None:
+    """A roster's collected column that some persons have no answer for: blank there, and said so (not 0)."""
+    spec = result.spec
+    if spec.roster is None:
+        return
+    for c in result.columns:
+        if not catalog.has_element(spec.roster.entity, c.id) or not catalog.element(spec.roster.entity, c.id).collected:
+            continue
+        blank = [i for i, rec in enumerate(result.records) if rec.get(c.id) in (None, "")]
+        if blank and c.id not in result.missing:
+            result.missing[c.id] = {
+                "zh": f"基层采集项，{len(blank)} 人尚无已审核通过的填报",
+                "en": f"collected from the grassroots; {len(blank)} persons have no approved answer yet",
+                "elements": [f"{spec.roster.entity}.{c.id}"], "collect": True, "rows": [i + 1 for i in blank[:200]],
+            }

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy import Connection
 
 from biaotong.errors import ReportError, where
+from biaotong.onetable.windows import is_collection_source
 from biaotong.review.fields import FieldNeed, available, field_needs
 from biaotong.store.schema import org_units, report_reviews, report_specs, snapshots, sources
 
@@ -85,17 +86,23 @@ def _as_dict(value: Any) -> dict[str, Any]:
 
 def _sourced_elements(conn: Connection) -> set[str]:
     """entity.code of every element some registered source system provides (its mapping, or the columns
-    of its latest snapshot)."""
+    of its latest snapshot). The grassroots collection (every window of it) is no system: what it holds
+    was typed by the grassroots, and asking for it again is reuse, not automation."""
     out: set[str] = set()
     snaps = conn.execute(
-        sa.select(sources.c.entity, snapshots.c.columns).join(snapshots, snapshots.c.source == sources.c.name)
+        sa.select(sources.c.name, sources.c.entity, snapshots.c.columns)
+        .join(snapshots, snapshots.c.source == sources.c.name)
     )
-    for entity, cols in snaps:
+    for name, entity, cols in snaps:
+        if is_collection_source(name):
+            continue
         for col in cols if isinstance(cols, list) else json.loads(cols or "[]"):
-            name = col.get("name") if isinstance(col, dict) else col
-            if name:
-                out.add(f"{entity}.{name}")
-    for entity, spec in conn.execute(sa.select(sources.c.entity, sources.c.spec)):
+            col_name = col.get("name") if isinstance(col, dict) else col
+            if col_name:
+                out.add(f"{entity}.{col_name}")
+    for name, entity, spec in conn.execute(sa.select(sources.c.name, sources.c.entity, sources.c.spec)):
+        if is_collection_source(name):
+            continue
         spec = _as_dict(spec)
         for target in (spec.get("columns") or {}).values():
             code = target.get("element") if isinstance(target, dict) else target

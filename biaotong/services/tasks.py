@@ -14,35 +14,54 @@ from biaotong.auth.actor import Actor, in_scope, require_role, require_scope
 from biaotong.errors import AccessDenied, CatalogError, WorkflowError, where
 from biaotong.ledger.events import Event
 from biaotong.ledger.log import record
+from biaotong.store.db import reads
 from biaotong.store.schema import report_specs
 from biaotong.tasks import corrections as corr
+from biaotong.tasks import roster as rt
 from biaotong.tasks import workflow as wf
 from biaotong.tasks.tables import corrections, tasks
 
 if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+    from biaotong.catalog.orgtree import OrgTree
     from biaotong.workspace import Workspace
 
 FILLERS = ("grassroots", "township")
 REVIEWERS = ("township", "designer", "data_admin")
 
 
-def _department(ws: Workspace, report_id: str) -> str | None:
-    with ws.engine.connect() as conn:
-        return conn.execute(sa.select(report_specs.c.department).where(report_specs.c.id == report_id)).scalar()
+def _department(ws: Workspace, report_id: str, conn: Connection | None = None) -> str | None:
+    if conn is None:
+        with ws.engine.connect() as c:
+            return _department(ws, report_id, c)
+    return conn.execute(sa.select(report_specs.c.department).where(report_specs.c.id == report_id)).scalar()
 
 
 def _task(ws: Workspace, actor: Actor, task_id: int) -> Any:
-    with ws.engine.connect() as conn:
-        row = wf.get(conn, task_id)
-    tree = ws.org_tree()
+    return _task_and_tree(ws, actor, task_id)[0]
+
+
+def _task_and_tree(ws: Workspace, actor: Actor, task_id: int, *,
+                   flags: bool = False) -> tuple[Any, OrgTree, list[Any]]:
+    """The task if the user may see it, the org tree that decided it and (`flags`) the corrections raised in
+    it, read over one connection: on PostgreSQL each checkout is round trips of its own (BEGIN, ROLLBACK)."""
+    from biaotong.reports import cache
+
     designer_only = actor.has_role("designer") and not actor.has_role("data_admin", "township", "grassroots")
-    if designer_only and _department(ws, row.report_id) != actor.department:
+    with reads(ws.engine) as conn:
+        row = wf.get(conn, task_id)
+        tree = cache.org_tree(ws, conn)
+        department = _department(ws, row.report_id, conn) if designer_only else None
+        raised = list(conn.execute(sa.select(corrections).where(corrections.c.task_id == task_id)
+                                   .order_by(corrections.c.id))) if flags else []
+    if designer_only and department != actor.department:
         raise AccessDenied(f"任务 {task_id} 不属于本部门的报表", f"task {task_id} is not of your department's report",
                                where(key=str(task_id)))
     if not in_scope(actor, tree, row.org_code):
         raise AccessDenied(f"任务 {task_id}（{row.org_code}）不在你的管辖范围内", f"task {task_id} is outside your scope",
                            where(key=str(task_id)))
-    return row
+    return row, tree, raised
 
 
 def publish(
@@ -80,19 +99,26 @@ def publish(
 
 def list_tasks(ws: Workspace, actor: Actor, *, report: str | None = None, period: str | None = None,
                status: str | None = None) -> list[dict[str, Any]]:
-    tree = ws.org_tree()
-    q = sa.select(tasks).order_by(tasks.c.report_id, tasks.c.period, tasks.c.org_code)
+    from biaotong.reports import cache
+
+    c = tasks.c  # the list's own columns: not the JSON of each submission's field origins
+    q = sa.select(c.id, c.report_id, c.period, c.org_code, c.level, c.status, c.version, c.due) \
+        .order_by(c.report_id, c.period, c.org_code)
     if report:
-        q = q.where(tasks.c.report_id == report)
+        q = q.where(c.report_id == report)
     if period:
-        q = q.where(tasks.c.period == period)
+        q = q.where(c.period == period)
     if status:
-        q = q.where(tasks.c.status == status)
-    with ws.engine.connect() as conn:
-        rows = conn.execute(q).all()
-        depts = dict(conn.execute(sa.select(report_specs.c.id, report_specs.c.department)).all())
+        q = q.where(c.status == status)
     designer_only = actor.has_role("designer") and not actor.has_role("data_admin", "township", "grassroots", "sysadmin",
                                                                       "auditor")
+    with reads(ws.engine) as conn:  # one checkout: the tree, the tasks and (for a designer) the departments
+        tree = cache.org_tree(ws, conn)
+        if (units := _scope_codes(actor, tree)) is not None:  # cut to the scope before the query runs
+            q = q.where(c.org_code.in_(sorted(units)))
+        rows = conn.execute(q).all()
+        depts = dict(conn.execute(sa.select(report_specs.c.id, report_specs.c.department)).all()) \
+            if designer_only else {}
     today = date.today()
     return [{"id": r.id, "report": r.report_id, "period": r.period, "org_code": r.org_code, "level": r.level,
              "org_name": tree.name_of(r.org_code), "status": r.status, "version": r.version, "due": r.due,
@@ -101,13 +127,56 @@ def list_tasks(ws: Workspace, actor: Actor, *, report: str | None = None, period
             and (not designer_only or depts.get(r.report_id) == actor.department)]
 
 
+_SCOPE_IN_MAX = 1000  # a wider scope (a county of a province's tree and up) is cut after the query instead
+
+
+def _scope_codes(actor: Actor, tree: OrgTree) -> set[str] | None:
+    """Every code `in_scope` admits for the user (their unit and what lies under it today), or None for no
+    cut: a user over the whole tree, or a scope too wide for an IN list. The rows are still checked one by one."""
+    if actor.org_code is None:
+        return None
+    try:
+        units = {u.code for u in tree.descendants(actor.org_code, include_self=True)}
+    except CatalogError:  # their unit is gone from today's tree: only its own code is in scope
+        return {actor.org_code}
+    return units if len(units) <= _SCOPE_IN_MAX else None
+
+
 def show(ws: Workspace, actor: Actor, task_id: int) -> dict[str, Any]:
-    _task(ws, actor, task_id)
+    return _show(ws, actor, task_id)[0]
+
+
+def _show(ws: Workspace, actor: Actor, task_id: int, *,
+          flags: bool = False) -> tuple[dict[str, Any], OrgTree, tuple[str, ...], list[Any]]:
+    """The task, the org tree that scoped it, the review levels the user acts at on it (none while it awaits
+    nobody's review) and (`flags`) the corrections raised in it that the user may see."""
+    row, tree, raised = _task_and_tree(ws, actor, task_id, flags=flags)
+    raised = [r for r in raised if _sees_correction(actor, tree, r)]
+    if (ask := rt.roster_ask(ws, row.report_id)) is not None:  # one row per person (biaotong.tasks.roster)
+        levels = review_levels(ws, actor, row.report_id)
+        view = rt.view(ws, ask, row, role=actor.clearance, actor=actor.ledger_actor,
+                       opening=actor.has_role("grassroots", "township"), levels=levels)
+        return view, tree, levels if view.get("awaiting") is not None else (), raised
     view = wf.view(ws, task_id, role=actor.clearance, actor=actor.ledger_actor,
-                   opening=actor.has_role("grassroots", "township"))
-    if view["awaiting"] is not None and view["awaiting"] in review_levels(ws, actor, view["report"]):
-        view["compare"] = compare_answers(ws, view)  # what changed and what is unusual, for the reviewer only
-    return view
+                   opening=actor.has_role("grassroots", "township"), row=row, tree=tree)
+    levels = review_levels(ws, actor, view["report"]) if view["awaiting"] is not None else ()
+    if view["awaiting"] in levels:
+        view["compare"] = compare_answers(ws, view, tree)  # what changed and what is unusual, for the reviewer only
+    return view, tree, levels, raised
+
+
+def form(ws: Workspace, actor: Actor, task_id: int) -> dict[str, Any]:
+    """What the task page shows: the task (as `show`), the review levels the user acts at on it (none while
+    it awaits nobody), the open or accepted corrections raised on its fields that the user may see, and the
+    unit whose units are the reviewer's peers (the parent, or the unit itself at the top; None for a unit no
+    longer in the tree). One org tree and a few statements for the page, however many fields the task asks."""
+    view, tree, levels, raised = _show(ws, actor, task_id, flags=True)
+    try:
+        peers: str | None = tree.get(view["org_code"]).parent or view["org_code"]
+    except CatalogError:  # a unit merged away
+        peers = None
+    flags = {r.field: _correction(r) for r in raised if r.status in ("open", "accepted")}
+    return {"task": view, "levels": levels, "flags": flags, "peers": peers}
 
 
 def review_levels(ws: Workspace, actor: Actor, report_id: str) -> tuple[str, ...]:
@@ -121,12 +190,12 @@ def review_levels(ws: Workspace, actor: Actor, report_id: str) -> tuple[str, ...
     return levels
 
 
-def compare_answers(ws: Workspace, view: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def compare_answers(ws: Workspace, view: dict[str, Any], tree: OrgTree | None = None) -> dict[str, dict[str, Any]]:
     """Per answered field: the unit's previous approved answer and the out-of-range flags (own history, and
     the units under the same parent as peers)."""
     from biaotong.tasks.compare import compare
 
-    tree = ws.org_tree()
+    tree = tree or ws.org_tree()
     try:
         parent = tree.get(view["org_code"]).parent
     except CatalogError:  # a unit merged away: no peers to compare with
@@ -155,13 +224,17 @@ def review_queue(ws: Workspace, actor: Actor) -> list[dict[str, Any]]:
 def fill(ws: Workspace, actor: Actor, task_id: int, values: dict[str, Any], *, version: int | None = None,
          reason: str | None = None) -> dict[str, Any]:
     require_role(actor, *FILLERS)
-    _task(ws, actor, task_id)
+    row = _task(ws, actor, task_id)
+    if (ask := rt.roster_ask(ws, row.report_id)) is not None:
+        return rt.fill(ws, ask, task_id, values, actor=actor.ledger_actor, version=version, reason=reason)
     return wf.fill(ws, task_id, values, actor=actor.ledger_actor, version=version, reason=reason)
 
 
 def submit(ws: Workspace, actor: Actor, task_id: int, *, version: int | None = None) -> dict[str, Any]:
     require_role(actor, *FILLERS)
-    _task(ws, actor, task_id)
+    row = _task(ws, actor, task_id)
+    if (ask := rt.roster_ask(ws, row.report_id)) is not None:
+        return rt.submit(ws, ask, task_id, actor=actor.ledger_actor, version=version)
     return wf.submit(ws, task_id, actor=actor.ledger_actor, version=version)
 
 
@@ -203,6 +276,10 @@ def upload(ws: Workspace, actor: Actor, task_id: int, data: bytes, *, name: str 
 
     require_role(actor, *FILLERS)
     view = show(ws, actor, task_id)
+    if view.get("kind") == "roster":  # matched by each row's key (biaotong.tasks.roster_sheet)
+        from biaotong.tasks.roster_sheet import upload as roster_upload
+
+        return roster_upload(ws, view, data, actor=actor.ledger_actor, name=name)
     values, cells, version = read_sheet(data, view, name=name, ws=ws)
     if version != view["version"]:
         raise WorkflowError(f"{name} 下载于版本 {version}，任务已更新到版本 {view['version']}；请重新下载后再填",
@@ -234,20 +311,26 @@ def list_corrections(ws: Workspace, actor: Actor, *, status: str | None = None) 
         q = q.where(corrections.c.status == status)
     with ws.engine.connect() as conn:
         rows = conn.execute(q).all()
-    admin = actor.has_role("data_admin", "auditor", "sysadmin")
     related = _related_findings(ws)
-    out = []
-    for r in rows:
-        mine = actor.has_role("designer") and r.department == actor.department
-        if not (admin or mine or (r.org_code and actor.has_role(*FILLERS) and in_scope(actor, tree, r.org_code))):
-            continue
-        out.append({"id": r.id, "task": r.task_id, "report": r.report_id, "field": r.field, "org_code": r.org_code,
-                    "period": r.period, "value_seen": r.value_seen, "reason": r.reason, "keys": len(r.keys or []),
-                    "department": r.department, "sources": r.sources, "status": r.status, "answer": r.answer,
-                    "created_at": r.created_at, "closed_at": r.closed_at,
-                    # the quality findings already naming the same unit in the same systems: one piece of work
-                    "related_findings": sorted(i for src in (r.sources or []) for i in related.get((r.org_code, src), []))})
-    return out
+    return [{**_correction(r),
+             # the quality findings already naming the same unit in the same systems: one piece of work
+             "related_findings": sorted(i for src in (r.sources or []) for i in related.get((r.org_code, src), []))}
+            for r in rows if _sees_correction(actor, tree, r)]
+
+
+def _sees_correction(actor: Actor, tree: OrgTree, r: Any) -> bool:
+    if actor.has_role("data_admin", "auditor", "sysadmin"):
+        return True
+    if actor.has_role("designer") and r.department == actor.department:
+        return True
+    return bool(r.org_code and actor.has_role(*FILLERS) and in_scope(actor, tree, r.org_code))
+
+
+def _correction(r: Any) -> dict[str, Any]:
+    return {"id": r.id, "task": r.task_id, "report": r.report_id, "field": r.field, "org_code": r.org_code,
+            "period": r.period, "value_seen": r.value_seen, "reason": r.reason, "keys": len(r.keys or []),
+            "department": r.department, "sources": r.sources, "status": r.status, "answer": r.answer,
+            "created_at": r.created_at, "closed_at": r.closed_at}
 
 
 def _related_findings(ws: Workspace) -> dict[tuple[str, str], list[int]]:

@@ -3,6 +3,7 @@ who, when, the previous value and the reason, recorded in the ledger in the same
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -70,6 +71,58 @@ def approved_table(conn: Connection, entity: str) -> dict[str, dict[str, Any]]:
 def history(conn: Connection, org_code: str, element: str) -> list[dict[str, Any]]:
     rows = conn.execute(sa.select(answers).where(answers.c.org_code == org_code, answers.c.element == element)
                         .order_by(answers.c.id)).all()
-    return [{"window": r.window, "version": r.version, "value": r.value, "previous": r.previous,
-             "status": r.status, "actor": r.actor, "reason": r.reason, "at": r.created_at, "task": r.task_id}
-            for r in rows]
+    return [_entry(r) for r in rows]
+
+
+def _entry(r: Any) -> dict[str, Any]:
+    return {"window": r.window, "version": r.version, "value": r.value, "previous": r.previous,
+            "status": r.status, "actor": r.actor, "reason": r.reason, "at": r.created_at, "task": r.task_id}
+
+
+# A task asks many elements of one unit; read per element, that was a statement (a round trip on PostgreSQL)
+# per field and view. The functions below read all of them in one statement and pick from the rows.
+
+
+def versions(conn: Connection, org_code: str, elements: Iterable[str]) -> list[Any]:
+    """Every version of the unit's answers for `elements`, oldest first, in one statement."""
+    wanted = sorted(set(elements))
+    if not wanted:
+        return []
+    return list(conn.execute(sa.select(answers).where(answers.c.org_code == org_code, answers.c.element.in_(wanted))
+                             .order_by(answers.c.id)).all())
+
+
+def current_in(rows: Iterable[Any], *, statuses: tuple[str, ...]) -> dict[tuple[str, str], Any]:
+    """From `versions` rows, per (element, window), what `current` answers for it."""
+    out: dict[tuple[str, str], Any] = {}
+    for r in rows:  # oldest first: a later current row of the same key is the newer one, as `current` picks
+        if r.current and r.status in statuses:
+            out[(r.element, r.window)] = r
+    return out
+
+
+def history_in(rows: Iterable[Any]) -> dict[str, list[dict[str, Any]]]:
+    """From `versions` rows, per element, what `history` answers for it."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        out.setdefault(r.element, []).append(_entry(r))
+    return out
+
+
+def current_many(conn: Connection, org_code: str, keys: Iterable[tuple[str, str]], *,
+                 statuses: tuple[str, ...]) -> dict[tuple[str, str], Any]:
+    """`current` for many (element, window) pairs of one unit in one statement; a pair with no answer is absent."""
+    keys = set(keys)
+    if not keys:
+        return {}
+    rows = conn.execute(sa.select(answers).where(
+        answers.c.org_code == org_code, answers.c.element.in_(sorted({e for e, _ in keys})),
+        answers.c.current.is_(True), answers.c.status.in_(statuses)).order_by(answers.c.id)).all()
+    return {k: r for k, r in current_in(rows, statuses=statuses).items() if k in keys}
+
+
+def history_many(conn: Connection, org_code: str, elements: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
+    """`history` for many elements of one unit in one statement; an element never answered maps to []."""
+    wanted = set(elements)
+    found = history_in(versions(conn, org_code, wanted))
+    return {e: found.get(e, []) for e in wanted}

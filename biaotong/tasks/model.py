@@ -17,22 +17,14 @@ from typing import Any
 
 from biaotong.errors import WorkflowError, where
 
+# The windows belong to the core: the one table and the reports read them.
+from biaotong.onetable.windows import window as window
+
 STATUSES = {"draft": ("待填报", "draft"), "submitted": ("已提交", "submitted"), "returned": ("已退回", "returned"),
             "reviewed": ("乡镇已通过", "passed by the township"), "approved": ("已通过", "approved")}
 ORIGINS = {"prefilled": ("系统预填", "pre-filled"), "reused": ("复用已填", "reused"), "typed": ("本次填写", "typed"),
            "asked": ("待填写", "to fill")}
 UNIT_ENTITY = "village"  # the entity whose rows are org units: what a unit can answer about itself
-
-
-def window(validity: str, period_key: str, period_end: date) -> str:
-    """The validity window an answer for `period_key` (2025-06, 2025Q2, 2025) belongs to."""
-    if validity == "until_changed":
-        return "*"
-    if validity == "year":
-        return f"{period_end.year}"
-    if validity == "month":
-        return f"{period_end.year}-{period_end.month:02d}"
-    return period_key
 
 
 @dataclass(frozen=True)

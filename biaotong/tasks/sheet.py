@@ -225,6 +225,10 @@ def _form_task(ws: Workspace, task: dict[str, Any], form: FormSheet, path: Path)
 
 def write_sheet(task: dict[str, Any], path: Path, *, ws: Workspace | None = None) -> Path:
     """The task's sheet: the department's form when the report was saved from one (`ws` given), else ours."""
+    if task.get("kind") == "roster":  # a row per person (biaotong.tasks.roster_sheet)
+        from biaotong.tasks.roster_sheet import write_roster_sheet
+
+        return write_roster_sheet(task, path)
     form = form_of(ws, task["report"]) if ws is not None else None
     if form is not None:
         return _form_task(ws, task, form, path)  # type: ignore[arg-type]

@@ -1,5 +1,6 @@
-"""Tasks, the answers units give (versioned, one per unit · element · validity window), reviews and
-corrections (纠错) sent to the department that owns a pre-filled value."""
+"""Tasks, the answers units give (versioned, one per unit · element · validity window, and per person for a
+roster task's collected columns), reviews and corrections (纠错) sent to the department that owns a
+pre-filled value."""
 
 from sqlalchemy import JSON, Boolean, Column, Date, DateTime, Integer, String, Table, Text, UniqueConstraint
 
@@ -31,7 +32,9 @@ answers = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("org_code", String(12), nullable=False, index=True),
     Column("element", String(80), nullable=False, comment="entity.code of a data element"),
-    Column("window", String(16), nullable=False, comment="validity: 2025, 2025-06, 2025Q2, or * until changed"),
+    Column("window", String(40), nullable=False, comment="validity: 2025, 2025-06, 2025Q2, or * until changed"),
+    Column("entity_key", String(64), nullable=True,
+           comment="a person's answer (roster tasks): HMAC-SHA256 of the entity key under the workspace secret; null: the unit's own"),
     Column("value", JSON, nullable=True),
     Column("status", String(16), nullable=False, comment="draft | submitted | approved"),
     Column("current", Boolean, nullable=False, comment="the newest version of this unit · element · window"),

@@ -14,9 +14,10 @@ from sqlalchemy import Connection
 from biaotong.errors import CatalogError, WorkflowError, where
 from biaotong.ledger.events import Event
 from biaotong.ledger.log import record
+from biaotong.store.db import reads
 from biaotong.tasks import answers as store
 from biaotong.tasks.model import STATUSES, check_rules, check_value
-from biaotong.tasks.prefill import asked_fields, task_fields
+from biaotong.tasks.prefill import ANSWERED, asked_windows, fields_of, prefilled, task_fields
 from biaotong.tasks.tables import task_reviews, tasks
 
 if TYPE_CHECKING:
@@ -77,22 +78,33 @@ def _bump(conn: Connection, row: Any, expected: int | None, **values: Any) -> in
     return version + 1
 
 
-def view(ws: Workspace, task_id: int, *, role: str, actor: str | None = None, opening: bool = False) -> dict[str, Any]:
-    """The task with every field: pre-filled (read-only, with its sources), reused, typed or still asked."""
-    with ws.engine.begin() as conn:
-        row = get(conn, task_id)
-        fields, result = task_fields(ws, conn, report_id=row.report_id, period=row.period, org_code=row.org_code,
-                                     level=row.level, role=role, task_id=row.id)
-        if opening and row.opened_at is None:
-            conn.execute(sa.update(tasks).where(tasks.c.id == row.id).values(opened_at=datetime.now(UTC)))
-        # every version of each asked answer: who gave it, when, the value before and why it changed
-        history = {f.id: store.history(conn, row.org_code, f.element) for f in fields if f.element}
+def view(ws: Workspace, task_id: int, *, role: str, actor: str | None = None, opening: bool = False,
+         row: Any = None, tree: Any = None) -> dict[str, Any]:
+    """The task with every field: pre-filled (read-only, with its sources), reused, typed or still asked.
+
+    `row`: the task as the caller just read it (the service, checking scope), so it is not read twice; its
+    report, period and unit never change, and its status and version are as fresh as a second read would be.
+    `tree`: the org tree the caller already loaded. A view makes the same few statements however many fields
+    it asks: the answers and their history in one, the reviews in another."""
+    with reads(ws.engine) as conn:
+        row = row if row is not None and row.id == task_id else get(conn, task_id)
+        result, asked = prefilled(ws, report_id=row.report_id, period=row.period, org_code=row.org_code,
+                                  level=row.level, role=role, conn=conn)
+        rows = store.versions(conn, row.org_code, [a.element for a in asked.values()])
         reviews = [{"action": r.action, "actor": r.actor, "comment": r.comment, "fields": r.field_comments,
                     "at": r.created_at} for r in conn.execute(
             sa.select(task_reviews).where(task_reviews.c.task_id == row.id).order_by(task_reviews.c.id))]
+    fields = fields_of(ws, result, asked, store.current_in(rows, statuses=ANSWERED), task_id=row.id)
+    # every version of each asked answer: who gave it, when, the value before and why it changed
+    versions = store.history_in(rows)
+    history = {f.id: versions.get(f.element, []) for f in fields if f.element}
+    if opening and row.opened_at is None:  # the first opening only: a view is otherwise no write at all
+        with ws.engine.begin() as conn:
+            conn.execute(sa.update(tasks).where(tasks.c.id == row.id, tasks.c.opened_at.is_(None))
+                         .values(opened_at=datetime.now(UTC)))
     overdue = row.due is not None and row.status in ("draft", "returned") and date.today() > row.due
     # the org tree is read only when a submission's level depends on it
-    awaiting = stage(row.status, row.level, row.org_code, ws.org_tree()) if row.status == "submitted" else \
+    awaiting = stage(row.status, row.level, row.org_code, tree or ws.org_tree()) if row.status == "submitted" else \
         stage(row.status, row.level, row.org_code, None)
     return {"id": row.id, "awaiting": awaiting, "level": row.level,
             "report": row.report_id, "title": result.spec.title, "period": row.period,
@@ -112,15 +124,13 @@ def fill(ws: Workspace, task_id: int, values: dict[str, Any], *, actor: str, ver
         if row.status not in ("draft", "returned"):
             raise WorkflowError(f"任务 {task_id} 当前为{_zh(row.status)}，不能修改", f"task {task_id} is {row.status} and cannot be changed",
                                 where(key=str(task_id)))
-        asked = asked_fields(ws, row.report_id)
-        fields, result = task_fields(ws, conn, report_id=row.report_id, period=row.period, org_code=row.org_code,
-                                     level=row.level, role="staff", task_id=row.id)
-        windows = {f.id: f.window for f in fields}
+        result, asked = prefilled(ws, report_id=row.report_id, period=row.period, org_code=row.org_code,
+                                  level=row.level, role="staff", conn=conn)
+        windows = asked_windows(ws, result, asked)
         changed = 0
         for fid, raw in values.items():
             if fid not in asked:
-                known = {f.id for f in fields}
-                if fid in known:
+                if fid in {c.id for c in result.columns}:
                     raise WorkflowError(f"字段 {fid} 由系统预填，不能手工修改；如有误请用 task flag 纠错",
                                         f"field {fid} is pre-filled by a system and cannot be typed over; flag it instead",
                                         where(field=fid))

@@ -197,9 +197,10 @@ def list_page(request: Request, actor: PageActor, ws: WorkspaceDep, status: Stat
 
 def _list(request: Request, actor: Any, ws: Any, *, status: str | None = None, error: str | None = None,
           notice: str | None = None, status_code: int = 200) -> Response:
-    items = svc.list_tasks(ws, actor, status=status)
+    every = svc.list_tasks(ws, actor)  # one read: the list filtered here, the batches from all of it
+    items = [t for t in every if t["status"] == status] if status else every
     # a township fills its villages' open tasks of one report and period in one sheet
-    batches = sorted({(t["report"], t["period"]) for t in svc.list_tasks(ws, actor) if t["status"] in OPEN
+    batches = sorted({(t["report"], t["period"]) for t in every if t["status"] in OPEN
                       and t["org_code"] != actor.org_code}) if actor.has_role("township") else []
     return page(request, "tasks.html", actor, tasks=items, status=status, batches=batches, error=error,
                 notice=notice, status_code=status_code)
@@ -270,25 +271,27 @@ def _attempt(fn: Any, *args: Any, **kwargs: Any) -> str | None:
 
 def _task_page(request: Request, actor: Any, ws: Any, task_id: Id, *, error: str | None = None,
                notice: str | None = None) -> Response:
-    view = svc.show(ws, actor, task_id)
+    got = svc.form(ws, actor, task_id)  # the task, its review levels and its flags over one org tree
+    view, flags = got["task"], got["flags"]
     own = actor.has_role(*svc.FILLERS) and view["status"] in OPEN
-    reviewer = (view.get("awaiting") in svc.review_levels(ws, actor, view["report"])
+    reviewer = (view.get("awaiting") in got["levels"]
                 and (actor.org_code != view["org_code"] or actor.has_role("data_admin")))
-    flags = {c["field"]: c for c in svc.list_corrections(ws, actor) if c["task"] == task_id
-             and c["status"] in ("open", "accepted")}
-    outliers = _outliers(ws, actor, view) if reviewer else {}
-    return page(request, "task.html", actor, task=view, editable=own, reviewer=reviewer, flags=flags,
+    outliers = _outliers(ws, actor, view, got["peers"]) if reviewer and view.get("kind") != "roster" else {}
+    template = "task_roster.html" if view.get("kind") == "roster" else "task.html"  # a row per person
+    return page(request, template, actor, task=view, editable=own, reviewer=reviewer, flags=flags,
                 outliers=outliers, error=error, notice=notice, status_code=400 if error else 200)
 
 
-def _outliers(ws: Any, actor: Any, view: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+def _outliers(ws: Any, actor: Any, view: dict[str, Any], peers: str | None) -> dict[str, list[dict[str, Any]]]:
     """The reviewer's flags beside the unit's values: far from its own history or from its peers (the villages
-    of the same township), from biaotong.services.quality; none when the report cannot be generated yet."""
+    of `peers`, its township), from biaotong.services.quality; none when the report cannot be generated yet or
+    the unit is no longer in the tree."""
     from biaotong.services import quality
 
+    if peers is None:
+        return {}
     try:
-        parent = ws.org_tree().get(view["org_code"]).parent or view["org_code"]
-        found = quality.outliers(ws, actor, view["report"], view["period"], parent)["flags"]
+        found = quality.outliers(ws, actor, view["report"], view["period"], peers)["flags"]
     except BiaotongError:
         return {}
     out: dict[str, list[dict[str, Any]]] = {}
@@ -314,7 +317,12 @@ def _after(request: Request, actor: Any, ws: Any, task_id: Id, error: str | None
 async def fill_page(request: Request, actor: PageActor, ws: WorkspaceDep, task_id: Id) -> Response:
     """Save (and, with action=submit, submit): the form's fields are `v_<field id>`; blanks are left unsaid."""
     form = await request.form()
-    values = {str(k)[2:]: str(v).strip() for k, v in form.multi_items() if str(k).startswith("v_") and str(v).strip()}
+    values: dict[str, Any] = {str(k)[2:]: str(v).strip() for k, v in form.multi_items()
+                              if str(k).startswith("v_") and str(v).strip()}
+    for k, v in form.multi_items():  # a roster task's cells: r_<row key>__<field> (an unchanged one stores nothing)
+        if str(k).startswith("r_") and "__" in str(k) and str(v).strip():
+            key, field = str(k)[2:].split("__", 1)
+            values.setdefault(key, {})[field] = str(v).strip()
     version = int(str(form.get("version"))) if str(form.get("version", "")).isdigit() else None
     reason = str(form.get("reason") or "").strip()[:500] or None
     error = None
