@@ -144,7 +144,7 @@ def test_roster_task_end_to_end(ws: Workspace, county: County, tmp_path: Path) -
     done = ts.review(ws, MZ, t12, "approve")
     residents = done["collection"]["residents"]
     assert residents["unmatched"] == 0 and residents["persons"] == len(keys) + n12
-    assert {s["source"] for s in residents["sources"]} == {"grassroots_collection_resident_2025"}  # validity: year
+    assert {s["source"] for s in residents["sources"]} == {"grassroots_collection_resident_2025_06"}  # validity: period
 
     # the regenerated roster reads them like any system column; an unanswered unit's persons stay blank, explained
     for org, expected in ((V11, expected11), (V12, expected12)):
@@ -172,7 +172,7 @@ def test_roster_task_end_to_end(ws: Workspace, county: County, tmp_path: Path) -
     ts.publish(ws, MZ, VISIT["id"], period=PERIOD, to=T1, level="village")
     again = ts.show(ws, village(V11), _task(ws, V11, VISIT["id"]))
     assert [r["asked"]["recent_situation"] for r in again["rows"]] == [
-        {"origin": "reused", "value": expected11[r["key"]], "window": "2025"} for r in again["rows"]]
+        {"origin": "reused", "value": expected11[r["key"]], "window": "2025-06"} for r in again["rows"]]
     assert again["missing"] == 0
 
     # a viewer with public clearance (the department's designer) reads names, IDs and the answers masked
