@@ -22,6 +22,7 @@ def field_owners(ws: Workspace, report_id: str, field: str, period: Any) -> tupl
     """The authoritative department of the field's elements, and the sources holding them."""
     from biaotong.expr import compile_fields
     from biaotong.onetable import build_entity
+    from biaotong.onetable.windows import is_collection_source
     from biaotong.reports.context import get_spec, workspace_library
     from biaotong.reports.resolve import DEFAULT_ENTITY, resolve
 
@@ -38,7 +39,8 @@ def field_owners(ws: Workspace, report_id: str, field: str, period: Any) -> tupl
     for qualified in elements:
         ent, _, code = qualified.partition(".")
         try:
-            sources.update(build_entity(ws, ent).element_sources.get(code, []))
+            # a correction goes to a department's system, never to the grassroots' own answers
+            sources.update(s for s in build_entity(ws, ent).element_sources.get(code, []) if not is_collection_source(s))
             depts.append(ws.catalog.element(ent, code).source_department)
         except Exception:
             continue
