@@ -282,7 +282,8 @@ def flag_cmd(
     task_id: Annotated[int, typer.Argument(help=msg("任务编号", "task id"))],
     field: Annotated[str, typer.Option("--field", help=msg("有误的预填字段", "the wrong pre-filled field"))],
     reason: Annotated[str, typer.Option("--reason", help=msg("理由（如某人已死亡、已迁出）", "why it is wrong"))],
-    key: Annotated[list[str] | None, typer.Option("--key", help=msg("涉及的人员或对象编号", "entity keys"))] = None,
+    key: Annotated[list[str] | None, typer.Option("--key", help=msg("涉及的人员或对象编号（花名册任务：一个行键）",
+                                                                        "entity keys (a roster task: one row key)"))] = None,
     evidence: Annotated[str | None, typer.Option("--evidence", help=msg("佐证说明", "evidence"))] = None,
     as_json: JSON = False,
 ) -> None:

@@ -293,6 +293,12 @@ def flag(ws: Workspace, actor: Actor, task_id: int, field: str, reason: str, *, 
     """A pre-filled value is wrong: a correction request to the department whose system holds it."""
     require_role(actor, *FILLERS)
     row = _task(ws, actor, task_id)
+    if rt.roster_ask(ws, row.report_id) is not None:  # one person's value: the row's key, then the column
+        if len(keys or []) != 1:
+            raise WorkflowError("花名册任务的纠错须用 --key 指明一个人员（行键）",
+                                "a roster task's correction names one person by their row key (--key)", where(field=field))
+        return corr.flag_person(ws, row, key=(keys or [""])[0], column=field, reason=reason,
+                                actor=actor.ledger_actor, evidence=evidence)
     view = wf.view(ws, task_id, role=actor.clearance)
     f = next((x for x in view["fields"] if x["id"] == field), None)
     if f is None:
@@ -328,7 +334,7 @@ def _sees_correction(actor: Actor, tree: OrgTree, r: Any) -> bool:
 
 def _correction(r: Any) -> dict[str, Any]:
     return {"id": r.id, "task": r.task_id, "report": r.report_id, "field": r.field, "org_code": r.org_code,
-            "period": r.period, "value_seen": r.value_seen, "reason": r.reason, "keys": len(r.keys or []),
+            "period": r.period, "value_seen": corr.shown(r.value_seen), "reason": r.reason, "keys": len(r.keys or []),
             "department": r.department, "sources": r.sources, "status": r.status, "answer": r.answer,
             "created_at": r.created_at, "closed_at": r.closed_at}
 

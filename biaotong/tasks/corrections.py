@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from biaotong.errors import WorkflowError, where
 from biaotong.ledger.events import Event
 from biaotong.ledger.log import record
+from biaotong.tasks.entitykey import entity_key, entity_secret
 from biaotong.tasks.tables import corrections
 
 if TYPE_CHECKING:
@@ -74,6 +75,99 @@ def flag(
     return {"id": int(cid), "department": owner, "sources": sources, "status": "open"}
 
 
+# ---- a person's value in a roster task ---------------------------------------------------------------------
+
+
+def person_owner(ws: Workspace, entity: str, column: str) -> tuple[str, list[str]]:
+    """The department owning a roster column's element and the department systems holding it; a column
+    only the grassroots collection holds has nobody to correct it (it is a unit's own answer)."""
+    from biaotong.onetable import build_entity
+    from biaotong.onetable.windows import is_collection_source
+
+    el = ws.catalog.element(entity, column)
+    sources = sorted(s for s in build_entity(ws, entity).element_sources.get(column, []) if not is_collection_source(s))
+    if el.collected or el.source_department == "grassroots" or not sources:
+        raise WorkflowError(f"列 {column}（{el.name}）由基层填报，不是部门系统的数据，直接修改即可",
+                            f"column {column} ({el.name}) is collected by the grassroots, not a department's: change it",
+                            where(field=column))
+    return el.source_department, sources
+
+
+def flag_person(ws: Workspace, task: Any, *, key: str, column: str, reason: str, actor: str,
+                evidence: str | None = None) -> dict[str, Any]:
+    """One person's system value in a roster task is wrong: a correction to the department owning the
+    column's element (never the grassroots collection), pointing at the person by the hashed key (`keys`
+    holds the full hash, never the ID number). The value seen is kept as `seen_value` gives it: no clear
+    personal value is stored."""
+    from biaotong.tasks import roster as rt
+
+    text = (reason or "").strip()
+    if not text:
+        raise WorkflowError("纠错须说明理由（--reason）", "a correction needs a reason (--reason)", where(field="reason"))
+    ask = rt.roster_ask(ws, task.report_id)
+    assert ask is not None
+    if column in ask.fields:
+        raise WorkflowError(f"列 {column} 是本单位逐人填写的，直接修改即可", f"column {column} is your own answer: change it",
+                            where(field=column))
+    # read clear (recorded as a personal read) only to fingerprint the value: the store keeps it masked
+    rows = rt.roster_rows(ws, ask, task.period, task.org_code, "cleared", actor=actor, purpose="task.correct")
+    if column not in {c.id for c in rows.result.columns}:
+        raise WorkflowError(f"任务 {task.id} 的花名册没有列 {column}", f"the roster of task {task.id} has no column {column}",
+                            where(field=column))
+    found = rt.resolve_key(key, rows.keys)
+    if found is None:
+        raise WorkflowError(f"行键 {str(key)[:16]} 不是本任务花名册中的人员（可能已不在册）",
+                            f"row key {str(key)[:16]} is not a person of this task's roster", where(key=str(key)[:16]))
+    at = rows.keys.index(found)
+    owner, sources = person_owner(ws, ask.entity, column)
+    now = datetime.now(UTC)
+    seen = seen_value(ws, ask.entity, column, rows.result.records[at].get(column))
+    with ws.engine.begin() as conn:
+        cid = conn.execute(sa.insert(corrections).values(
+            task_id=task.id, report_id=task.report_id, field=column, org_code=task.org_code, period=task.period,
+            value_seen=seen, reason=text[:2000], evidence=(evidence or "")[:4000] or None, keys=[found],
+            sources=sources, department=owner, status="open", created_by=actor, created_at=now)).inserted_primary_key[0]
+        record(conn, Event(action="task.correct", actor=actor, object=f"correction:{cid}",
+                           detail={"task": task.id, "field": column, "department": owner, "sources": sources,
+                                   "keys": 1, "row": at + 1, "key": found[:16]}))
+    return {"id": int(cid), "department": owner, "sources": sources, "status": "open", "row": at + 1,
+            "name": rows.names[at], "value_seen": seen}
+
+
+def seen_value(ws: Workspace, entity: str, column: str, value: Any) -> Any:
+    """A person's value as a correction keeps it: in clear when anyone may read it (public clearance), else
+    {masked, digest}, the digest an HMAC under the workspace's entity secret, so a later snapshot's change
+    is detected without the store holding the value."""
+    from biaotong.reports.mask import mask_value, must_mask
+
+    if value is not None and not isinstance(value, int | float | str | bool):
+        value = str(value)
+    el = ws.catalog.element(entity, column)
+    if value is None or not must_mask(el, "public"):
+        return value
+    digest = entity_key(entity_secret(ws.keys_dir), "correction", f"{entity}.{column}={value}")
+    return {"masked": mask_value(el, value), "digest": digest}
+
+
+def shown(value: Any) -> Any:
+    """What a correction's value reads as for people: the masked form of a fingerprinted value."""
+    return value.get("masked") if isinstance(value, dict) else value
+
+
+def _person_now(ws: Workspace, r: Any) -> tuple[bool, Any]:
+    """(still on the roster, the person's value now, read as the correction saw it) for a roster correction."""
+    from biaotong.tasks import roster as rt
+
+    ask = rt.roster_ask(ws, r.report_id)
+    if ask is None:
+        return False, None
+    rows = rt.roster_rows(ws, ask, r.period, r.org_code, "cleared", actor="system", purpose="task.correct")
+    key = (r.keys or [None])[0]
+    if key not in rows.keys:
+        return False, None
+    return True, seen_value(ws, ask.entity, r.field, rows.result.records[rows.keys.index(key)].get(r.field))
+
+
 def decide(ws: Workspace, cid: int, verdict: str, answer: str, *, actor: str, department: str | None,
            admin: bool) -> dict[str, Any]:
     if verdict not in ("accept", "reject"):
@@ -111,20 +205,28 @@ def after_sync(ws: Workspace, synced: list[tuple[str, str]], actor: str) -> dict
         rows = [r for r in conn.execute(sa.select(corrections).where(corrections.c.status.in_(("open", "accepted"))))
                 if names & set(r.sources or [])]
     fixed = []
+    from biaotong.tasks import roster as rt
     from biaotong.tasks.tables import tasks
 
     for r in rows:
-        with ws.engine.connect() as conn:
-            level = conn.execute(sa.select(tasks.c.level).where(tasks.c.id == r.task_id)).scalar() or "village"
-        result = generated(ws, r.report_id, r.period, r.org_code, level, "public")
-        now_value = (result.items and {i["id"]: i["value"] for i in result.items}.get(r.field)) if result.items else (
-            result.rows[0].values.get(r.field) if result.rows else None)
-        if now_value != r.value_seen:
+        gone = False
+        if rt.roster_ask(ws, r.report_id) is not None:  # one person's value (flag_person)
+            present, now_value = _person_now(ws, r)
+            gone = not present
+        else:
+            with ws.engine.connect() as conn:
+                level = conn.execute(sa.select(tasks.c.level).where(tasks.c.id == r.task_id)).scalar() or "village"
+            result = generated(ws, r.report_id, r.period, r.org_code, level, "public")
+            now_value = (result.items and {i["id"]: i["value"] for i in result.items}.get(r.field)) if result.items else (
+                result.rows[0].values.get(r.field) if result.rows else None)
+        if gone or now_value != r.value_seen:
+            change = ("该人员已不在花名册中" if gone else "个人信息已变更（不显示）" if isinstance(now_value, dict)
+                      else f"{shown(r.value_seen)} → {now_value}")
             with ws.engine.begin() as conn:
                 conn.execute(sa.update(corrections).where(corrections.c.id == r.id).values(
                     status="fixed", closed_at=datetime.now(UTC),
                     answer=((r.answer + "；") if r.answer else "") + f"由 {'、'.join(sorted(names & set(r.sources)))} "
-                           f"的新快照更正：{r.value_seen} → {now_value}"))
+                           f"的新快照更正：{change}"))
                 record(conn, Event(action="task.correct_fixed", actor=actor, object=f"correction:{r.id}",
                                    detail={"sources": sorted(names & set(r.sources))}))
             fixed.append(r.id)

@@ -240,7 +240,7 @@ def _put(conn: Connection, old: Any, *, org_code: str, element: str, window_: st
     return True
 
 
-def _resolve_key(given: str, keys: list[str]) -> str | None:
+def resolve_key(given: str, keys: list[str]) -> str | None:
     """A row's key as typed: the full hash, or a unique prefix of 8 characters or more (the CLI shows 12)."""
     g = given.strip().lower()
     if g in keys:
@@ -276,7 +276,7 @@ def fill(ws: Workspace, ask: RosterAsk, task_id: int, values: dict[str, Any], *,
         raise WorkflowError("花名册任务的填报值应为 {行键: {字段: 值}}", "a roster task takes {row key: {field: value}}",
                             where(key=str(task_id)))
     for given, per_row in values.items():
-        key = _resolve_key(str(given), rows.keys)
+        key = resolve_key(str(given), rows.keys)
         where_row = f"第 {(rows_seen or {}).get(str(given))} 行" if rows_seen and str(given) in rows_seen else ""
         if key is None:
             errors.append({"row": str(given)[:16], "field": "", "cell": "",

@@ -228,7 +228,7 @@ def write_sheet(task: dict[str, Any], path: Path, *, ws: Workspace | None = None
     if task.get("kind") == "roster":  # a row per person (biaotong.tasks.roster_sheet)
         from biaotong.tasks.roster_sheet import write_roster_sheet
 
-        return write_roster_sheet(task, path)
+        return write_roster_sheet(task, path, ws=ws)
     form = form_of(ws, task["report"]) if ws is not None else None
     if form is not None:
         return _form_task(ws, task, form, path)  # type: ignore[arg-type]
