@@ -31,6 +31,7 @@ from biaotong.forms.coverage import (
     Gap,
     age_conflict,
     known_words,
+    narrows_rate,
     narrows_village_figure,
     qualifier_gap,
     unknown_word,
@@ -123,11 +124,55 @@ def _gap(prop: Proposal, leaf: LeafColumn, vocab: Vocabulary, defined: Sequence[
     if gap is not None or prop.kind not in WRITES:
         return gap
     own = header_words(leaf)
-    gap = unknown_word(own, _known(vocab), defined) or age_conflict(own, flt)
+    gap = (unknown_word(own, _known(vocab), defined) or age_conflict(own, flt)
+           or _group_gap(leaf, honoured, vocab, defined))
+    if gap is None and term is not None and prop.kind == "indicator":
+        gap = _prefixed(own, term, defined)
+    if gap is None and term is not None and _rate(term):
+        gap = narrows_rate(own, honoured, defined)
     if gap is None and term is not None and _village_figure(term):
         summed = vocab.term(f"village.{term_expr.get('of')}")
         gap = narrows_village_figure(own, "\n".join([honoured, *(summed.texts if summed else ())]), defined)
     return gap
+
+
+def _group_gap(leaf: LeafColumn, honoured: str, vocab: Vocabulary, defined: Sequence[str]) -> Gap | None:
+    """公益性岗位安置人数 > 男: the column is a part of its group's figure, so a group word no source describes
+    makes the part unknowable too, unless the proposed term itself says it."""
+    from biaotong.forms.compose import parents_of
+
+    for parent in parents_of(leaf):
+        if not _FIGURE.search(parent):
+            continue  # 重点人群签约 > 高血压患者, 人口构成 > 18岁以下: a heading, not a figure the column is a part of
+        gap = unknown_word(parent, _known(vocab), [*defined, honoured])
+        if gap is not None:
+            return gap
+    return None
+
+
+def _prefixed(own: str, term: Term, defined: Sequence[str]) -> Gap | None:
+    """困难退役军人数, 乡村从业人员数, 长期护理保险参保人数: the term's own name (or alias) with words put in front
+    that no filter of the proposal honours. A direct indicator takes no extra filter, so the prefix names a
+    smaller or another population."""
+    from biaotong.forms.coverage import content_words
+
+    texts = [compact(t) for t in term.texts]
+    if own in texts:
+        return None
+    said = "\n".join(texts)
+    for text in sorted((t for t in texts if len(t) >= 4 and own.endswith(t)), key=len, reverse=True):
+        word = next((w for w in content_words(own[: -len(text)], defined) if w not in said), None)
+        return Gap(word, "", prefix=True) if word is not None else None
+    return None
+
+
+_FIGURE = re.compile(r"(?:人数|户数|个数|数|人口|面积|金额)$")
+
+
+def _rate(term: Term) -> bool:
+    """A rate or an average (户均人口, 占比, 人均补助): a ratio of two figures or a mean, which takes no filter."""
+    expr = term.expression or {}
+    return "ratio" in expr or expr.get("agg") in ("avg", "mean")
 
 
 def _path_words(leaf: LeafColumn) -> str:
@@ -205,3 +250,10 @@ def _abstain(prop: Proposal, why: str, vocab: Vocabulary) -> None:
 def abstain_ratio(prop: Proposal, column: str, vocab: Vocabulary) -> None:
     """A rate of two columns when one of them is left empty: nothing to divide."""
     _abstain(prop, f"证据不足：比率所用的第 {column} 列未映射", vocab)
+
+
+def abstain_part(prop: Proposal, owner: LeafColumn, vocab: Vocabulary) -> None:
+    """A 其中 part of a column left empty (受灾人口 > 其中：60岁以上老人): the part of a figure no system holds is
+    no figure of the whole population either."""
+    whole = header_words(owner)
+    _abstain(prop, f"证据不足：本列是「{whole}」的其中项，而「{whole}」未映射", vocab)

@@ -84,6 +84,18 @@ def _owner_names(leaf: LeafColumn, ctx: FormContext) -> list[str]:
     return []
 
 
+def owner_of(leaf: LeafColumn, ctx: FormContext) -> tuple[LeafColumn, Any] | None:
+    """The column (and its proposal) a 其中 part belongs to: the one before it or before its 其中 group."""
+    if len(leaf.path) > 1 and _PART_GROUP.match(compact(leaf.path[-2])):
+        group = tuple(leaf.path[:-1])
+        before = [d for d in ctx.done if tuple(d[0].path[:len(group)]) != group]
+        return before[-1] if before else None
+    if is_part(leaf):
+        before = [d for d in ctx.done if not is_part(d[0])]
+        return before[-1] if before else None
+    return None
+
+
 def is_part(leaf: LeafColumn) -> bool:
     """“其中：女”, “其中80岁以上”: a part of the column before it."""
     return compact(leaf.path[-1] if leaf.path else leaf.name).startswith(("其中", "内：", "含："))
@@ -334,7 +346,15 @@ class Composer:
             return (lf.key != num.key and not is_part(lf) and not same_group and is_count(e)
                     and (e or {}).get("entity") == num_expr.get("entity", (e or {}).get("entity")))
 
-        den = next((lf for lf in data if denominator(lf)), None)
+        # 留守儿童占比 names no denominator: only a column whose population holds the numerator's can be it
+        unnamed = name.endswith("占比") and "占" not in name[:-2]
+        num_parts = flat_conjuncts(str(num_expr.get("filter") or ""))
+
+        def holds_numerator(lf: LeafColumn) -> bool:
+            e = expr_of(props[lf.key], self.m.vocab) or {}
+            return flat_conjuncts(str(e.get("filter") or "")) <= num_parts
+
+        den = next((lf for lf in data if denominator(lf) and (not unnamed or holds_numerator(lf))), None)
         if den is None:
             return None
         return num.key, den.key, f"「{num.title}」÷「{den.title}」（本表两列之比）"

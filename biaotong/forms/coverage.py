@@ -10,10 +10,14 @@ words look, so the column abstains (biaotong.forms.abstain):
 2. **Words nobody defined.** A header word (a jieba token of the column's own words) that appears in no
    name or alias of the catalog and the indicator library, no code value, and no definition of the form's
    notes, means the header asks for something no source describes: 规范管理人数 under 高血压患者 is not the
-   patients, 困难退役军人帮扶人数 is not the veterans. Words that never change a count (现有, 在册, 累计 …) and
+   patients, 困难退役军人帮扶人数 is not the veterans. Words that never change a count (现有, 在册, 实际 …) and
    numbers are not held against a proposal.
 3. **An age group outside the proposal's ages** (儿童健康管理人数 is no count of people aged 65 and over), and
    **a part of a figure each village writes whole** (流动党员数 is not 党员数: no filter can cut it).
+
+4. **An expected, a missing, a cumulative count or an average** (应管理, 未签约, 累计低保对象人数, 户均耕地面积) that
+   the term does not say, and (biaotong.forms.abstain) a rate narrowed by a word its names lack or words put
+   in front of a direct indicator's name (低保户户均人口, 困难退役军人数): a third batch of tuning forms, 2026-12-03.
 
 Found on the tuning half of the unseen-form corpus only (tests/forms/corpus, `split: tuning`, 1,648 leaves in
 4 arrangements): before these rules twelve columns whose truth is unmapped were written there (48 leaves);
@@ -41,10 +45,18 @@ _ASKS: tuple[tuple[re.Pattern[str], str], ...] = (
                 r"财政资金|专项资金|财政资助|财政补助"), "资金来源"),
     (re.compile(r"走访|慰问|探访|排查|巡查|演练|宣传|讲座|随访|家访|劝返|送教|适配|整改|培训|帮扶|资助"),
      "工作事项（没有系统记录）"),
+    # 应参保/应管理: a target population someone estimated; systems hold who is, not who should be
+    (re.compile(r"(?<![供响适相反效对答])应(?=参|缴|管|签|入|发|享|领|纳|保|接|检|建|到|治|救|助|报|征|退)"), "应有数（系统只记录实有）"),
+    # 未签约 is the complement of 签约: a count of those who are not, which the term does not count
+    (re.compile(r"^未(?!成年)"), "未达到的人数（与所提议的口径相反）"),
+    # 累计低保对象人数 beside 当月低保对象人数 (F1): everyone in assistance at any time this year, not at period end
+    (re.compile(r"累计"), "累计数（报表只算本期）"),
+    # 户均耕地面积 is no 耕地面积: an average, which a count or a sum is not
+    (re.compile(r"户均|人均|平均|每户|每人"), "平均数"),
 )
 # words that never change what is counted: a header may add them to a term's name
 _HARMLESS = frozenset({
-    "现有", "实有", "在册", "在籍", "登记", "累计", "年末", "期末", "本期", "当期", "本月", "当月", "本季度", "本季",
+    "现有", "实有", "实际", "在册", "在籍", "登记", "年末", "期末", "本期", "当期", "本月", "当月", "本季度", "本季",
     "本年", "年度", "截至", "目前", "共计", "总计", "合计", "小计", "总数", "数量", "人数", "户数", "个数", "人口",
     "人员", "其中", "以上", "以下", "及以上", "周岁", "对象", "情况", "全部", "全体", "各类", "享受", "已经", "参加",
     "全村", "本村", "辖区",
@@ -61,11 +73,19 @@ class Gap:
     word: str
     kind: str  # "" for a word no source describes
     village: bool = False  # the word narrows a figure each village writes as a whole
+    rate: bool = False  # the word narrows a rate or an average, which takes no filter
+    prefix: bool = False  # the word is put in front of a direct indicator's own name (困难退役军人数)
 
     def why(self, header: str, label: str) -> str:
         if self.village:
             return (f"证据不足：表头「{header}」中的「{self.word}」要求细分「{label}」，而「{label}」是各村（社区）"
                     f"整数填写的，无法按此细分")
+        if self.prefix:
+            return (f"证据不足：表头「{header}」在「{label}」前加了「{self.word}」，指的是另一部分人群，"
+                    f"「{label}」无法按此细分")
+        if self.rate:
+            return (f"证据不足：表头「{header}」中的「{self.word}」是「{label}」没有的人群或分母，「{label}」是比率或平均数，"
+                    f"无法按此细分")
         if self.kind:
             return f"证据不足：表头「{header}」中的「{self.word}」要的是{self.kind}，「{label}」不含这一口径"
         return f"证据不足：表头「{header}」中的「{self.word}」在数据目录和指标库中都没有对应，「{label}」只对应其余部分"
@@ -78,6 +98,8 @@ def qualifier_gap(path: Iterable[str], honoured: str) -> Gap | None:
         words = compact(strip_prefix(split_units(text)[0]))
         for pattern, kind in _ASKS:
             for m in pattern.finditer(words):
+                if m.group(0) == "累计" and "本年" in honoured:
+                    continue  # 本年累计 > 出生 is a year-to-date term's own figure (本年出生人口数)
                 if m.group(0) not in honoured:
                     return Gap(m.group(0), kind)
     return None
@@ -97,6 +119,21 @@ def narrows_village_figure(own: str, honoured: str, excused: Iterable[str] = ())
 
     said = honoured + "\n" + normalise(honoured)
     return next((Gap(tok, "", village=True) for tok in _content_words(own, excused) if tok not in said), None)
+
+
+def narrows_rate(own: str, honoured: str, excused: Iterable[str] = ()) -> Gap | None:
+    """For a rate or an average (户均人口, 低保对象占非农人口比例): the first word of the column the rate's names do
+    not contain (低保户户均人口, 占户籍人口比例). A rate cannot take a filter the way a count does, so a column that
+    names another population or another denominator is another number."""
+    from biaotong.forms.similarity import normalise
+
+    said = honoured + "\n" + normalise(honoured)
+    return next((Gap(tok, "", rate=True) for tok in _content_words(own, excused) if tok not in said), None)
+
+
+def content_words(own: str, excused: Iterable[str] = ()) -> list[str]:
+    """The words of `own` that could change what is counted (see _content_words)."""
+    return list(_content_words(own, excused))
 
 
 def _content_words(own: str, excused: Iterable[str]) -> Iterator[str]:

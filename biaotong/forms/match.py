@@ -12,8 +12,16 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from biaotong.forms.abstain import abstain_ratio, review
-from biaotong.forms.compose import Composer, Composition, FormContext, consistent, flat_conjuncts, reads
+from biaotong.forms.abstain import WRITES, abstain_part, abstain_ratio, review
+from biaotong.forms.compose import (
+    Composer,
+    Composition,
+    FormContext,
+    consistent,
+    flat_conjuncts,
+    owner_of,
+    reads,
+)
 from biaotong.forms.model import FormLayout, LeafColumn
 from biaotong.forms.money import money_element, roster_money
 from biaotong.forms.patterns import AgeRange, find_age, find_sex, fit_siblings, strip_age, strip_sex
@@ -168,7 +176,11 @@ class Matcher:
                 prop = in_window(leaf, self._match_aggregate(leaf, unit, topic, age_of.get(leaf.key), ctx), self)
                 prop = money_element(leaf, prop, unit, self)
                 # abstain before later columns may take this one as their population
-                out.append(review(prop, leaf, layout.kind, self.vocab, defined=tuple(ctx.defs)))
+                prop = review(prop, leaf, layout.kind, self.vocab, defined=tuple(ctx.defs))
+                owner = owner_of(leaf, ctx)
+                if owner is not None and owner[1].kind == "unmapped" and prop.kind in WRITES:
+                    abstain_part(prop, owner[0], self.vocab)  # 受灾人口 > 其中：60岁以上老人
+                out.append(prop)
                 ctx.done.append((leaf, out[-1]))
         if entity is None:
             self._rates(layout, out, ctx)
@@ -259,7 +271,7 @@ class Matcher:
         )
         if other[1] is not None and other[0] >= ROSTER_ACCEPT and other[0] > (scored[0].score if scored else 0):
             t = other[1].term
-            prop.reason = f"该列是「{t.entity}」主体的数据元 {t.id}（{t.name}），与名册主体 {entity} 不同，请手工处理"
+            prop.reason = f"证据不足：该列是「{t.entity}」主体的数据元 {t.id}（{t.name}），与名册主体 {entity} 不同，请手工处理"
             prop.confidence = scored[0].score if scored else 0.0
             prop.candidates = [Candidate("element", t.id, t.name, other[0], None, "其他主体"), *scored[:2]]
             return prop

@@ -280,3 +280,72 @@ def test_the_unit_lines_one_count_unit_is_not_a_household_columns(matcher: Match
     got = {p.column: p for p in matcher.match(layout)}
     assert (got["B"].kind, got["B"].target) == ("indicator", "dibao_households")
     assert (got["C"].kind, got["C"].target) == ("indicator", "dibao_persons")
+
+
+# --- round 3 (issue 8): near-miss columns a fresh batch of tuning forms exposed ---
+
+
+def test_an_expected_a_missing_or_a_cumulative_count_is_not_the_stock(matcher: Matcher, tmp_path: Path) -> None:
+    """应管理 / 未签约 / 累计: the term counts who is, at period end; these ask for who should be, who is not,
+    or everyone since January (F1 prints 当月 and 累计 side by side)."""
+    got = _props(matcher, tmp_path / "yingwei.xlsx", "家庭医生签约和慢病管理情况表", [
+        "村（社区）", "签约人数(人)", "未签约人数(人)", "高血压患者人数(人)", "应管理高血压患者数(人)",
+        "当月低保对象人数(人)", "累计低保对象人数(人)", "未参保人数(人)"])
+    assert (got["B"].kind, got["B"].target) == ("indicator", "fd_signed")
+    _refused(got["C"], "未", "fd_signed")
+    assert "相反" in got["C"].reason
+    assert (got["D"].kind, got["D"].target) == ("indicator", "hypertension_patients")
+    _refused(got["E"], "应", "hypertension_patients")
+    assert (got["F"].kind, got["F"].target) == ("indicator", "dibao_persons")
+    _refused(got["G"], "累计", "dibao_persons")
+    # a term that says the word itself keeps it: 未参保人数 is the library's own count
+    assert (got["H"].kind, got["H"].target) == ("indicator", "med_uninsured")
+
+
+def test_an_average_or_a_share_is_not_a_count_and_takes_no_filter(matcher: Matcher, tmp_path: Path) -> None:
+    got = _props(matcher, tmp_path / "avg.xlsx", "低保和土地情况统计表", [
+        "村（社区）", "耕地面积(亩)", "户均耕地面积(亩)", "户均人口(人)", "低保户户均人口(人)",
+        "低保对象占户籍人口比例(%)"])
+    assert (got["B"].kind, got["B"].target) == ("indicator", "arable_land")
+    _refused(got["C"], "户均", "arable_land")
+    assert "平均数" in got["C"].reason
+    assert (got["D"].kind, got["D"].target) == ("indicator", "avg_household_size")
+    _refused(got["E"], "低保户", "avg_household_size")  # an average of all households, not of 低保户
+    _refused(got["F"], "户籍人口", "dibao_share_nonagri")  # the library's share is of 非农人口
+    assert "比率或平均数" in got["F"].reason
+
+
+def test_a_part_of_a_figure_no_source_holds_abstains(matcher: Matcher, tmp_path: Path) -> None:
+    """男/女 under 公益性岗位安置人数, 其中：60岁以上 after 受灾人口: the parts of an unknown figure are unknown."""
+    got = _props(matcher, tmp_path / "parts.xlsx", "公益性岗位和灾情统计表", [
+        "村（社区）", ("公益性岗位安置人数(人)", ["合计", "男", "女"]), "受灾人口(人)",
+        ("其中", ["60岁以上老人", "儿童"]), "户籍人口数(人)", ("其中", ["男", "女"])])
+    for col in "BCD":
+        assert got[col].kind == "unmapped" and got[col].reason.startswith("证据不足："), got[col].reason
+    assert got["C"].candidates and got["C"].candidates[0].id == "pop_male"  # kept as the runner-up
+    assert got["E"].kind == "unmapped"
+    assert got["F"].kind == "unmapped" and "「受灾人口」的其中项" in got["F"].reason, got["F"].reason
+    assert got["F"].candidates[0].id == "pop_60plus"  # 0.9 similar: only the whole it belongs to tells
+    assert got["G"].kind == "unmapped" and got["G"].reason.startswith("证据不足："), got["G"].reason
+    # the parts of a figure that is written stay written
+    assert (got["H"].kind, got["H"].target) == ("indicator", "pop_total")
+    assert (got["I"].kind, got["I"].target) == ("indicator", "pop_male")
+    assert (got["J"].kind, got["J"].target) == ("indicator", "pop_female")
+
+
+def test_words_in_front_of_a_terms_name_name_another_population(matcher: Matcher, tmp_path: Path) -> None:
+    """困难退役军人数 is not 退役军人数, 长期护理保险参保人数 not 参保人数: a direct indicator takes no filter."""
+    got = _props(matcher, tmp_path / "prefix.xlsx", "退役军人和参保情况表", [
+        "村（社区）", "退役军人数(人)", "困难退役军人数(人)", "实际参保人数(人)", "长期护理保险参保人数(人)"])
+    assert (got["B"].kind, got["B"].target) == ("indicator", "veterans")
+    _refused(got["C"], "困难", "veterans")
+    assert "另一部分人群" in got["C"].reason
+    assert (got["D"].kind, got["D"].target) == ("indicator", "pension_insured")  # 实际 changes nothing
+    _refused(got["E"], "长期")
+
+
+def test_a_share_that_names_no_whole_is_not_divided_by_any_count(matcher: Matcher, tmp_path: Path) -> None:
+    got = _props(matcher, tmp_path / "share.xlsx", "留守儿童关爱情况表", [
+        "村（社区）", "孤儿数(人)", "农村留守儿童数(人)", "留守儿童占比(%)"])
+    assert (got["C"].kind, got["C"].target) == ("indicator", "left_behind_children")
+    assert got["D"].kind == "unmapped", (got["D"].kind, got["D"].expression)  # 孤儿 do not hold 留守儿童
