@@ -252,6 +252,20 @@ def resolve_key(given: str, keys: list[str]) -> str | None:
     return None
 
 
+def _open_task(ws: Workspace, task_id: int, version: int | None, verb: str) -> Any:
+    """The task, if it is still at `version` and its unit may still change it (draft or returned)."""
+    from biaotong.tasks import workflow as wf
+
+    with ws.engine.connect() as conn:
+        row = wf.get(conn, task_id)
+    wf._stale(row, version)
+    if row.status not in ("draft", "returned"):
+        raise WorkflowError(f"任务 {task_id} 当前为{wf._zh(row.status)}，不能{verb}",
+                            f"task {task_id} is {row.status} and cannot be {'changed' if verb == '修改' else 'submitted'}",
+                            where(key=str(task_id)))
+    return row
+
+
 def fill(ws: Workspace, ask: RosterAsk, task_id: int, values: dict[str, Any], *, actor: str,
          version: int | None = None, reason: str | None = None, cells: dict[str, dict[str, str]] | None = None,
          rows_seen: dict[str, int] | None = None) -> dict[str, Any]:
@@ -260,12 +274,7 @@ def fill(ws: Workspace, ask: RosterAsk, task_id: int, values: dict[str, Any], *,
     error and nothing is stored then. A key not in the task, or a value for a system column, is refused."""
     from biaotong.tasks import workflow as wf
 
-    with ws.engine.connect() as conn:
-        row = wf.get(conn, task_id)
-    wf._stale(row, version)
-    if row.status not in ("draft", "returned"):
-        raise WorkflowError(f"任务 {task_id} 当前为{wf._zh(row.status)}，不能修改", f"task {task_id} is {row.status} and cannot be changed",
-                            where(key=str(task_id)))
+    row = _open_task(ws, task_id, version, "修改")
     rows = roster_rows(ws, ask, row.period, row.org_code, "public", actor=actor, purpose="task.fill")
     windows = _windows(ws, ask, rows.result)
     seq = {k: i + 1 for i, k in enumerate(rows.keys)}
@@ -324,12 +333,7 @@ def submit(ws: Workspace, ask: RosterAsk, task_id: int, *, actor: str, version: 
     from biaotong.tasks import answers as store
     from biaotong.tasks import workflow as wf
 
-    with ws.engine.connect() as conn:
-        row = wf.get(conn, task_id)
-    wf._stale(row, version)
-    if row.status not in ("draft", "returned"):
-        raise WorkflowError(f"任务 {task_id} 当前为{wf._zh(row.status)}，不能提交", f"task {task_id} is {row.status}",
-                            where(key=str(task_id)))
+    row = _open_task(ws, task_id, version, "提交")
     rows = roster_rows(ws, ask, row.period, row.org_code, "public", actor=actor, purpose="task.submit")
     windows = _windows(ws, ask, rows.result)
     with ws.engine.connect() as conn:
