@@ -106,10 +106,10 @@ def _field_info(
         base["sql"] = None
         return base
     state = eng.state(per)
-    through = count_through_members({field: f}, state, eng.catalog, report_id=res.spec.id)[1].get(field)
-    if through is not None:  # read as the report read it: distinct member keys
-        f = count_through_members({field: f}, state, eng.catalog, report_id=res.spec.id)[0][field]
-        base.update({"counted_through": through, "note_zh": through["zh"]})
+    read_as, through = count_through_members({field: f}, state, eng.catalog, report_id=res.spec.id)
+    if field in through:  # read as the report read it: distinct member keys
+        f = read_as[field]
+        base.update({"counted_through": through[field], "note_zh": through[field]["zh"]})
     entity = f.entity or DEFAULT_ENTITY
     con, snaps = eng.connection(period=per)  # the period's own collected answers, as the report read them
     plan = plan_orgs(eng.tree, org_code, None, per.end, data_org_codes(con, [entity]))
