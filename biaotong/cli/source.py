@@ -72,9 +72,14 @@ def list_(ctx: typer.Context, as_json: JsonOpt = False) -> None:
         problem = (r.get("schedule") or {}).get("last_problem")
         if problem and problem["status"] != last:  # a missed or failed run before the latest one
             shown += f" [red]({problem['status']} {problem['at'][:16]})[/]"
+        if r.get("invalid"):
+            shown = f"[red]{msg('定义无效', 'spec invalid')}[/]"
         table.add_row(r["name"], r["title"], r["department"], r["entity"], str(s.get("rows", "—")),
                       str(s.get("rejects", "—")), (s.get("sha256") or "—")[:16], shown)
     console.print(table)
+    for r in rows:
+        if r.get("invalid"):
+            console.print(f"[red]{r['invalid']}[/]")
 
 
 @app.command("test")

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from pydantic import ValidationError
 from sqlalchemy import Connection
 
 from biaotong.errors import SourceError, where
@@ -207,7 +208,18 @@ def source_versions_of(ws: Workspace, name: str) -> list[dict[str, Any]]:
 
 
 def _info(row: Any) -> SourceInfo:
-    return SourceInfo(row.name, row.title, row.department, row.entity, SourceSpec.model_validate(row.spec), row.spec_sha256)
+    try:
+        spec = SourceSpec.model_validate(row.spec)
+    except ValidationError as exc:  # stored under an older version whose rules were looser
+        first = exc.errors()[0]
+        at = ".".join(str(x) for x in first["loc"])
+        raise SourceError(
+            f"数据源 {row.name} 的已登记定义不再有效（{at}：{first['msg']}）；请修正其定义文件后重新 source add",
+            f"the registered spec of source {row.name} is no longer valid ({at}: {first['msg']}); fix its spec file "
+            "and run source add again",
+            where(key=row.name),
+        ) from None
+    return SourceInfo(row.name, row.title, row.department, row.entity, spec, row.spec_sha256)
 
 
 def get_source(ws: Workspace, name: str) -> SourceInfo:
@@ -223,16 +235,55 @@ def get_source(ws: Workspace, name: str) -> SourceInfo:
     return _info(row)
 
 
-def list_sources(ws: Workspace) -> list[SourceInfo]:
+@dataclass(frozen=True)
+class BrokenSource:
+    """A registered source whose stored spec no longer validates, and why."""
+
+    name: str
+    title: str
+    department: str
+    entity: str
+    error: SourceError
+
+
+def read_sources(ws: Workspace) -> tuple[list[SourceInfo], list[BrokenSource]]:
+    """Every registered source, and apart from them each one whose stored spec no longer validates: one broken
+    source must not hide the others from `source list` or stop `source sync --all`."""
+    good: list[SourceInfo] = []
+    broken: list[BrokenSource] = []
     with ws.engine.connect() as conn:
-        return [_info(r) for r in conn.execute(sa.select(sources).order_by(sources.c.name))]
+        for r in conn.execute(sa.select(sources).order_by(sources.c.name)):
+            try:
+                good.append(_info(r))
+            except SourceError as exc:
+                broken.append(BrokenSource(r.name, r.title, r.department, r.entity, exc))
+    return good, broken
+
+
+def list_sources(ws: Workspace) -> list[SourceInfo]:
+    """The sources whose stored spec is valid (see `read_sources` for the others)."""
+    return read_sources(ws)[0]
 
 
 def source_status(ws: Workspace) -> list[dict[str, Any]]:
     """Every source with its current snapshot (rows, hash, rejects) and its last sync run."""
     out = []
+    infos, broken = read_sources(ws)
     with ws.engine.connect() as conn:
-        for info in list_sources(ws):
+        for b in broken:  # listed, with why, so the admin sees it and re-registers it
+            snap = current_snapshot(conn, b.name)
+            out.append({
+                "name": b.name, "title": b.title, "department": b.department, "entity": b.entity, "kind": None,
+                "mode": None, "spec_sha256": None, "version": None, "invalid": b.error.message,
+                "snapshot": None if snap is None else {
+                    "id": snap.id, "taken_at": snap.taken_at.isoformat(), "rows": snap.row_count,
+                    "rejects": snap.reject_count, "sha256": snap.sha256, "reject_summary": snap.reject_summary,
+                    "rejects_since_full": rejects_since_full(conn, snap),
+                },
+                "last_sync": {"status": "invalid", "started_at": None, "finished_at": None,
+                              "error": b.error.message},
+            })
+        for info in infos:
             snap = current_snapshot(conn, info.name)
             cur = _current_version(conn, info.name)
             last = conn.execute(
@@ -256,4 +307,4 @@ def source_status(ws: Workspace) -> list[dict[str, Any]]:
                     },
                 }
             )
-    return out
+    return sorted(out, key=lambda r: r["name"])

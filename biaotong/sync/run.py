@@ -26,7 +26,7 @@ from biaotong.sources.watermark import decode_watermark, encode_watermark
 from biaotong.store.schema import snapshots, sync_runs
 from biaotong.sync.hold import SyncHeld, accept_held, hold, is_drop, max_drop
 from biaotong.sync.hooks import run_after_sync
-from biaotong.sync.registry import SourceInfo, current_snapshot, get_source, list_sources
+from biaotong.sync.registry import SourceInfo, current_snapshot, get_source, read_sources
 from biaotong.sync.schedule_lock import exclusive
 from biaotong.sync.unchanged import is_unchanged, keep_previous
 
@@ -160,8 +160,9 @@ def sync_all(
     ws: Workspace, *, actor: str = "admin", progress: Callable[[str, int], None] | None = None
 ) -> list[SyncResult]:
     """Sync every source; one failing source is reported and does not stop the others."""
-    results = []
-    for info in list_sources(ws):
+    infos, broken = read_sources(ws)
+    results = [SyncResult(b.name, False, None, 0, 0.0, b.error.message) for b in broken]
+    for info in infos:
         started = time.perf_counter()
         try:
             cb = (lambda n, _name=info.name: progress(_name, n)) if progress else None

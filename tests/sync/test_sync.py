@@ -195,3 +195,29 @@ def test_parallel_mapping_keeps_source_order(county: Workspace, tmp_path: Path) 
     assert parallel[0].equals(serial[0]) and parallel[1].equals(serial[1])
     assert parallel[1].column("row").to_pylist() == sorted(parallel[1].column("row").to_pylist())
     assert parallel[1].num_rows > 100_000
+
+
+def test_a_source_whose_stored_spec_no_longer_validates_does_not_stop_the_others(
+    county: Workspace, tmp_path: Path
+) -> None:
+    """A spec stored under an older, looser version: `sync --all` syncs the rest and names the broken one,
+    `source list` still lists it with why, and syncing it alone says what to do."""
+    from biaotong.errors import SourceError
+    from biaotong.store.schema import sources
+    from biaotong.sync import sync_all
+
+    register_gaj(county, tmp_path)
+    (tmp_path / "gaj2.yaml").write_text(GAJ_SPEC.replace("name: gaj", "name: gaj_old"), encoding="utf-8")
+    add_source(county, tmp_path / "gaj2.yaml")
+    with county.engine.begin() as conn:
+        spec = conn.execute(sa.select(sources.c.spec).where(sources.c.name == "gaj_old")).scalar_one()
+        conn.execute(sa.update(sources).where(sources.c.name == "gaj_old").values(spec={**spec, "retired_key": 1}))
+    results = {r.source: r for r in sync_all(county)}
+    assert results["gaj"].ok and results["gaj"].snapshot is not None
+    assert not results["gaj_old"].ok and "gaj_old" in (results["gaj_old"].error or "")
+    assert "retired_key" in (results["gaj_old"].error or "")
+    status = {r["name"]: r for r in source_status(county)}
+    assert status["gaj"]["snapshot"]["rows"] == 30
+    assert status["gaj_old"]["last_sync"]["status"] == "invalid" and "source add" in status["gaj_old"]["invalid"]
+    with pytest.raises(SourceError, match="gaj_old"):
+        sync_source(county, "gaj_old")
