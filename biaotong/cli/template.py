@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -116,47 +116,18 @@ def save(
 
     Example: biaotong template save 低保统计表.xlsx --id mz_dibao_monthly --department civil_affairs --mapping m.json
     """
-    from biaotong.forms.service import import_form, matcher
-    from biaotong.forms.service import roster_filter as pick_filter
-    from biaotong.forms.spec import apply_mapping, build_spec, load_mapping, stored_mapping
-    from biaotong.forms.store import add_aliases, load_template, new_aliases, save_report, versions
-    from biaotong.forms.vocab import load_vocabulary
+    from biaotong.forms.reader import read_bytes
+    from biaotong.services import forms as svc
 
     if not report_id:
         raise typer.BadParameter(msg("需要 --id", "--id is required"))
-    from biaotong.auth.actor import require_role
-
-    ws = workspace(ctx)
-    who = actor(ctx)
-    require_role(who, "designer", "data_admin", "sysadmin")  # a department's report designer saves its forms
-    vocab = load_vocabulary(ws)
-    previous: dict[str, Any] = {}
-    if form is None:  # re-open the saved form: its workbook, and its mapping as the starting point
-        old_spec, raw = load_template(ws, report_id)
-        previous = stored_mapping(old_spec)
-        match = matcher(ws, vocab)
-        layout, proposals, raw = import_form(old_spec.get("source_form") or f"{report_id}.xlsx", sheet=sheet,
-                                             ws=ws, data=raw, match=match)
-        department = department or old_spec.get("department", "")
-        title = title or old_spec.get("title")
-    else:
-        match = matcher(ws, vocab)
-        layout, proposals, raw = import_form(form, sheet=sheet, ws=ws, match=match)
-    if not department:
-        raise typer.BadParameter(msg("需要 --department", "--department is required"))
-    choices = {**previous, **(load_mapping(mapping) if mapping is not None else {})}
-    if choices:
-        apply_mapping(proposals, choices, file=str(mapping) if mapping else None, layout=layout,
-                      library=_library(ws), catalog=ws.catalog)
-    if layout.kind == "roster" and roster_filter is None and form is None:  # re-opened: keep its filter
-        roster_filter = (old_spec.get("roster") or {}).get("filter") or ""
-    if layout.kind == "roster":  # --filter, else the mapping's roster_filter, else the title's population
-        roster_filter = pick_filter(roster_filter, mapping, match.roster_population(layout))
-    spec = build_spec(layout, proposals, report_id=report_id, title=title, department=department,
-                      period_type=period, level=level, roster_filter=roster_filter, unmapped_as=unmapped_as)
-    rid = save_report(ws, spec, raw, actor=who.username)
-    version = versions(ws, rid)
-    added = add_aliases(ws, new_aliases(proposals, vocab), actor=who.username) if learn else 0
+    out = svc.save_template(
+        workspace(ctx), actor(ctx), report_id, data=None if form is None else read_bytes(form),
+        name=None if form is None else str(form), mapping_file=mapping, level=level, sheet=sheet, title=title,
+        period_type=period, department=department or None, roster_filter=roster_filter, unmapped_as=unmapped_as,
+        learn=learn,
+    )
+    rid, version, added, spec = out["report"], out["version"], out["aliases_added"], out["spec"]
     if as_json:
         print_json({"report": rid, "status": "draft", "version": version, "aliases_added": added, "spec": spec})
         return

@@ -3,13 +3,15 @@
 their own department (what `template save` does), pending admission review.
 
 Between the two steps the workbook is kept in the workspace's `uploads/` folder under its SHA-256, so the
-second step names it by that hash only: a client never sends a path, and an id that is not a hash is refused."""
+second step names it by that hash only: a client never sends a path, and an id that is not a hash is refused.
+An upload untouched for UPLOAD_DAYS is removed at the next upload (a saved report keeps its own copy)."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import re
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +28,7 @@ if TYPE_CHECKING:
 DESIGNERS = ("designer", "data_admin")
 MAX_FORM = 10 * 1024 * 1024  # a department's form is a few sheets; the web refuses larger uploads the same way
 UPLOADS = "uploads"
+UPLOAD_DAYS = 7  # long enough to come back to a half-done mapping after a weekend
 _UPLOAD_ID = re.compile(r"^[0-9a-f]{64}$")
 _REPORT_ID = re.compile(r"^[a-z][a-z0-9_]{1,79}$")
 # What a column's control may say besides a mapping-file choice (biaotong.forms.mapping): keep the proposal,
@@ -84,14 +87,29 @@ def import_form(ws: Workspace, actor: Actor, data: bytes, name: str, *, sheet: s
     upload = hashlib.sha256(data).hexdigest()
     path = _path(ws, upload)
     path.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale(path.parent, keep=upload)
     if not path.exists():  # content-addressed: the same bytes are one file
         tmp = path.with_suffix(".part")
         tmp.write_bytes(data)
         tmp.replace(path)
+    else:
+        path.touch()  # reused: its age starts again
     path.with_suffix(".json").write_text(json.dumps({"name": name, "by": actor.username}, ensure_ascii=False),
                                          encoding="utf-8")
     out = service.import_json(layout, proposals, population=match.roster_population(layout))
     return {"upload": upload, "name": name, **out}
+
+
+def _remove_stale(folder: Path, *, keep: str) -> None:
+    cutoff = time.time() - UPLOAD_DAYS * 86400
+    for f in folder.iterdir():
+        if f.stem == keep or f.suffix not in (".xlsx", ".json", ".part") or not _UPLOAD_ID.match(f.stem):
+            continue
+        try:
+            if f.stat().st_mtime < cutoff:
+                f.unlink()
+        except FileNotFoundError:  # another worker removed it first
+            pass
 
 
 def show_upload(ws: Workspace, actor: Actor, upload: str) -> dict[str, Any]:
@@ -125,33 +143,66 @@ def save_form(
     """Save the uploaded form as a draft report of the designer's department (a data administrator names
     the department), with the choices in `mapping` (column → a mapping-file choice, `keep` or `runner-up`);
     recorded in the ledger (`report.register`) and then pending admission review."""
+    require_role(actor, *DESIGNERS)
+    data, meta = _read(ws, upload)
+    return save_template(ws, actor, report_id, data=data, name=str(meta.get("name") or f"{report_id}.xlsx"),
+                         choices=mapping, level=level, sheet=sheet, title=title, period_type=period_type,
+                         department=department, roster_filter=roster_filter, unmapped_as=unmapped_as, learn=learn)
+
+
+def save_template(
+    ws: Workspace, actor: Actor, report_id: str, *, data: bytes | None = None, name: str | None = None,
+    choices: dict[str, Any] | None = None, mapping_file: Path | None = None, level: str | None = None,
+    sheet: str | None = None, title: str | None = None, period_type: str = "month", department: str | None = None,
+    roster_filter: str | None = None, unmapped_as: str = "error", learn: bool = True,
+) -> dict[str, Any]:
+    """Save a department's form (`data`) as a draft report, or with `data=None` re-open the saved form of
+    `report_id` — its workbook, mapping, department, title and roster filter as the starting point — and save it
+    again as the next version. `choices` are mapping-file choices per column (`keep`, `runner-up` too), over
+    `mapping_file`'s; a designer saves for their own department only, a data administrator for any."""
     from biaotong.forms import service
-    from biaotong.forms.spec import apply_mapping, build_spec
-    from biaotong.forms.store import add_aliases, new_aliases, save_report, versions
+    from biaotong.forms.spec import apply_mapping, build_spec, load_mapping, stored_mapping
+    from biaotong.forms.store import add_aliases, load_template, new_aliases, save_report, versions
 
     require_role(actor, *DESIGNERS)
     if not _REPORT_ID.match(report_id or ""):
         raise FormError(f"报表编号无效：{report_id[:80]}（小写字母开头，仅小写字母、数字、下划线）",
                         f"invalid report id: {report_id[:80]} (lowercase letters, digits, underscores)",
                         where(key="report_id"))
-    own = actor.department if not actor.has_role("data_admin") else (department or actor.department)
+    admin = actor.has_role("data_admin")
+    if department and department != actor.department and not admin:
+        raise AccessDenied(f"只能为本部门（{actor.department or '无'}）保存报表，不能为 {department}",
+                           f"you save reports for your own department ({actor.department or 'none'}) only, "
+                           f"not for {department}", where(key="department"))
+    previous: dict[str, Any] = {}
+    old_spec: dict[str, Any] = {}
+    if data is None:  # re-open: the saved workbook and the mapping it was built with
+        old_spec, data = load_template(ws, report_id)
+        previous = stored_mapping(old_spec)
+        name = old_spec.get("source_form") or f"{report_id}.xlsx"
+        title = title or old_spec.get("title")
+        if roster_filter is None and old_spec.get("layout") == "roster":  # keep its filter ("" lists everyone)
+            roster_filter = (old_spec.get("roster") or {}).get("filter") or ""
+    owner = _owner(ws, report_id)
+    own = (department or old_spec.get("department") or owner or actor.department) if admin else actor.department
     if not own:
         raise FormError("需要指定所属部门", "the owning department is required", where(key="department"))
-    owner = _owner(ws, report_id)
-    if owner is not None and owner != own and not actor.has_role("data_admin"):
+    if owner is not None and owner != own and not admin:
         raise AccessDenied(f"报表 {report_id} 属于 {owner}，不能以 {own} 的名义覆盖",
                            f"report {report_id} belongs to {owner}; {own} cannot save over it", where(key=report_id))
-    data, meta = _read(ws, upload)
-    layout, proposals, match = _proposals(ws, data, str(meta.get("name") or f"{report_id}.xlsx"), sheet)
+    layout, proposals, match = _proposals(ws, data, str(name or f"{report_id}.xlsx"), sheet)
     by_key = {p.key: p for p in proposals}
-    unknown = sorted(set(mapping) - set(by_key))
+    given = dict(choices or {})
+    unknown = sorted(set(given) - set(by_key))
     if unknown:
         raise FormError(f"表样中没有列 {unknown[0]}", f"the form has no column {unknown[0]}", where(column=unknown[0]))
-    choices = {k: runner_up_choice(by_key[k]) if v == RUNNER_UP else v for k, v in mapping.items() if v != KEEP}
-    if choices:
-        apply_mapping(proposals, choices, file=layout.file, layout=layout, library=_library(ws), catalog=ws.catalog)
-    if layout.kind == "roster":
-        roster_filter = service.roster_filter(roster_filter, None, match.roster_population(layout))
+    picked = {k: runner_up_choice(by_key[k]) if v == RUNNER_UP else v for k, v in given.items() if v != KEEP}
+    merged = {**previous, **(load_mapping(mapping_file) if mapping_file is not None else {}), **picked}
+    if merged:
+        apply_mapping(proposals, merged, file=str(mapping_file) if mapping_file else layout.file, layout=layout,
+                      library=_library(ws), catalog=ws.catalog)
+    if layout.kind == "roster":  # given, else the mapping file's roster_filter, else the title's population
+        roster_filter = service.roster_filter(roster_filter, mapping_file, match.roster_population(layout))
     spec = build_spec(layout, proposals, report_id=report_id, title=title, department=own, period_type=period_type,
                       level=level, roster_filter=roster_filter, unmapped_as=unmapped_as)
     rid = save_report(ws, spec, data, actor=actor.ledger_actor)
