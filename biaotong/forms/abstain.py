@@ -55,6 +55,13 @@ _FREE = re.compile(
     r"联络员|专干|计划|依据|备案号|编号|证号)$"
     r"|^(?:是否|有无)"
 )
+# another person's attributes in a roster row: the row is one resident, but a header qualified by another role
+# (the doctor, the person in charge, the guardian, the landlord …) asks for that person's phone/ID/name
+_OTHER_ROLE = re.compile(
+    r"(?:负责人|责任人|联系人|监护人|代领人|领款人|经办人|核查人|帮扶人|包保人|医生|家长|房东|管理员|管水员|信息员|"
+    r"网格员|书记|主任|校长|施工单位|监理单位)"
+    r"(?:的)?(?:联系电话|联系方式|联系号码|电话号码|电话|手机号码|手机号|手机|身份证号码|身份证号|公民身份号码|姓名)$"
+)
 # words that are usually free text, unless the header is exactly a term's own name (通硬化路情况)
 _SOFT = re.compile(r"(?:情况|名称|代码|标准|日期)$")
 _KIND = (
@@ -106,6 +113,8 @@ def review(prop: Proposal, leaf: LeafColumn, layout_kind: str, vocab: Vocabulary
         why = f"证据不足：表头「{header_words(leaf)}」应填{kind}，不是数字"
     elif gap is not None:
         why = gap.why(_path_words(leaf) if gap.kind else header_words(leaf), _label(prop, vocab))
+    elif layout_kind == "roster" and not exact and _OTHER_ROLE.search(header_words(leaf)):
+        why = f"证据不足：表头「{header_words(leaf)}」填的是另一角色（负责人、监护人、医生等）的信息，不是本行人员的"
     elif prop.kind in WRITES and prop.confidence < EVIDENCE:
         why = f"证据不足：最接近的「{_label(prop, vocab)}」相似度 {prop.confidence:.2f}，低于 {EVIDENCE:.2f}"
     else:

@@ -246,6 +246,16 @@ def test_a_roster_column_about_another_person_abstains(matcher: Matcher, tmp_pat
     _refused(got["F"], "代领", "resident.phone")  # the proxy's phone is not the pensioner's
 
 
+def test_a_roster_contact_of_a_known_role_is_not_the_residents(matcher: Matcher, tmp_path: Path) -> None:
+    # 医生/负责人 are words the catalog knows (家庭医生签约), so no unknown-word gap catches them: the role itself does
+    got = _props(matcher, tmp_path / "roster.xlsx", "家庭医生签约服务明细表",
+                 ["序号", "居民姓名", "联系电话", "签约医生姓名", "医生联系电话", "负责人联系号码"], kind="roster")
+    assert (got["C"].kind, got["C"].target) == ("element", "resident.phone")
+    for col in ("E", "F"):  # F may be refused earlier, as a household element in a resident roster
+        assert got[col].kind == "unmapped", (col, got[col].kind, got[col].target)
+    assert "另一角色" in got["E"].reason, got["E"].reason
+
+
 def test_gaps_as_pure_functions() -> None:
     gap = qualifier_gap(["上年同期低保人数（人）"], "低保人数\n低保对象人数")
     assert gap is not None and gap.word == "上年同期" and "往期" in gap.kind

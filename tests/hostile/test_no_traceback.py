@@ -65,7 +65,7 @@ def test_an_unexpected_error_is_logged_not_shown(county_ws: Workspace, capsys: p
     def broken(*_a: object, **_k: object) -> None:
         raise RuntimeError("secret 530102195001010011")
 
-    monkeypatch.setattr(sync_run, "list_sources", broken)  # stands in for a bug: no real path should raise
+    monkeypatch.setattr(sync_run, "read_sources", broken)  # stands in for a bug: no real path should raise
     code, out = _run(capsys, "--home", str(county_ws.home), "source", "sync", "--all")
     assert code == EXIT_INTERNAL and "source sync" in out and "RuntimeError" in out
     assert "Traceback" not in out and "530102195001010011" not in out
