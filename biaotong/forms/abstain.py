@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 from biaotong.forms.coverage import (
     Gap,
     age_conflict,
+    content_words,
     known_words,
     narrows_rate,
     narrows_village_figure,
@@ -64,6 +65,8 @@ _OTHER_ROLE = re.compile(
 )
 # words that are usually free text, unless the header is exactly a term's own name (通硬化路情况)
 _SOFT = re.compile(r"(?:情况|名称|代码|标准|日期)$")
+# a header that ends in a figure word names a figure its 其中 parts are parts of
+_FIGURE = re.compile(r"(?:人数|户数|个数|数|人口|面积|金额)$")
 _KIND = (
     (re.compile(r"备注|附注|说明|注$"), "备注/说明"),
     (re.compile(r"签字|签名|盖章|意见$"), "签字/意见"),
@@ -163,19 +166,15 @@ def _prefixed(own: str, term: Term, defined: Sequence[str]) -> Gap | None:
     """困难退役军人数, 乡村从业人员数, 长期护理保险参保人数: the term's own name (or alias) with words put in front
     that no filter of the proposal honours. A direct indicator takes no extra filter, so the prefix names a
     smaller or another population."""
-    from biaotong.forms.coverage import content_words
-
     texts = [compact(t) for t in term.texts]
     if own in texts:
         return None
     said = "\n".join(texts)
-    for text in sorted((t for t in texts if len(t) >= 4 and own.endswith(t)), key=len, reverse=True):
-        word = next((w for w in content_words(own[: -len(text)], defined) if w not in said), None)
-        return Gap(word, "", prefix=True) if word is not None else None
-    return None
-
-
-_FIGURE = re.compile(r"(?:人数|户数|个数|数|人口|面积|金额)$")
+    name = max((t for t in texts if len(t) >= 4 and own.endswith(t)), key=len, default=None)
+    if name is None:
+        return None
+    word = next((w for w in content_words(own[: -len(name)], defined) if w not in said), None)
+    return Gap(word, "", prefix=True) if word is not None else None
 
 
 def _rate(term: Term) -> bool:

@@ -17,7 +17,7 @@ words look, so the column abstains (biaotong.forms.abstain):
 
 4. **An expected, a missing, a cumulative count or an average** (应管理, 未签约, 累计低保对象人数, 户均耕地面积) that
    the term does not say, and (biaotong.forms.abstain) a rate narrowed by a word its names lack or words put
-   in front of a direct indicator's name (低保户户均人口, 困难退役军人数): a third batch of tuning forms, 2026-12-03.
+   in front of a direct indicator's name (低保户户均人口, 困难退役军人数): a third batch of tuning forms, 2026-12-02.
 
 Found on the tuning half of the unseen-form corpus only (tests/forms/corpus, `split: tuning`, 1,648 leaves in
 4 arrangements): before these rules twelve columns whose truth is unmapped were written there (48 leaves);
@@ -108,7 +108,7 @@ def qualifier_gap(path: Iterable[str], honoured: str) -> Gap | None:
 def unknown_word(own: str, known: str, excused: Iterable[str] = ()) -> Gap | None:
     """The first word of the column's own words that no catalog or library text contains (`known`, one string
     of all of them), unless the form's notes define a term containing it (`excused`)."""
-    return next((Gap(tok, "") for tok in _content_words(own, excused) if tok not in known), None)
+    return next((Gap(tok, "") for tok in content_words(own, excused) if tok not in known), None)
 
 
 def narrows_village_figure(own: str, honoured: str, excused: Iterable[str] = ()) -> Gap | None:
@@ -118,7 +118,7 @@ def narrows_village_figure(own: str, honoured: str, excused: Iterable[str] = ())
     from biaotong.forms.similarity import normalise
 
     said = honoured + "\n" + normalise(honoured)
-    return next((Gap(tok, "", village=True) for tok in _content_words(own, excused) if tok not in said), None)
+    return next((Gap(tok, "", village=True) for tok in content_words(own, excused) if tok not in said), None)
 
 
 def narrows_rate(own: str, honoured: str, excused: Iterable[str] = ()) -> Gap | None:
@@ -128,15 +128,10 @@ def narrows_rate(own: str, honoured: str, excused: Iterable[str] = ()) -> Gap | 
     from biaotong.forms.similarity import normalise
 
     said = honoured + "\n" + normalise(honoured)
-    return next((Gap(tok, "", rate=True) for tok in _content_words(own, excused) if tok not in said), None)
+    return next((Gap(tok, "", rate=True) for tok in content_words(own, excused) if tok not in said), None)
 
 
-def content_words(own: str, excused: Iterable[str] = ()) -> list[str]:
-    """The words of `own` that could change what is counted (see _content_words)."""
-    return list(_content_words(own, excused))
-
-
-def _content_words(own: str, excused: Iterable[str]) -> Iterator[str]:
+def content_words(own: str, excused: Iterable[str] = ()) -> Iterator[str]:
     """The column's words that could change what is counted, in the order written: Chinese words of two
     characters or more, not harmless, not the period, not inside a term the form's notes define."""
     from biaotong.forms.similarity import tokens

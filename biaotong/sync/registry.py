@@ -265,6 +265,14 @@ def list_sources(ws: Workspace) -> list[SourceInfo]:
     return read_sources(ws)[0]
 
 
+def _snapshot_json(conn: Connection, snap: Snapshot | None) -> dict[str, Any] | None:
+    if snap is None:
+        return None
+    return {"id": snap.id, "taken_at": snap.taken_at.isoformat(), "rows": snap.row_count,
+            "rejects": snap.reject_count, "sha256": snap.sha256, "reject_summary": snap.reject_summary,
+            "rejects_since_full": rejects_since_full(conn, snap)}
+
+
 def source_status(ws: Workspace) -> list[dict[str, Any]]:
     """Every source with its current snapshot (rows, hash, rejects) and its last sync run."""
     out = []
@@ -275,11 +283,7 @@ def source_status(ws: Workspace) -> list[dict[str, Any]]:
             out.append({
                 "name": b.name, "title": b.title, "department": b.department, "entity": b.entity, "kind": None,
                 "mode": None, "spec_sha256": None, "version": None, "invalid": b.error.message,
-                "snapshot": None if snap is None else {
-                    "id": snap.id, "taken_at": snap.taken_at.isoformat(), "rows": snap.row_count,
-                    "rejects": snap.reject_count, "sha256": snap.sha256, "reject_summary": snap.reject_summary,
-                    "rejects_since_full": rejects_since_full(conn, snap),
-                },
+                "snapshot": _snapshot_json(conn, snap),
                 "last_sync": {"status": "invalid", "started_at": None, "finished_at": None,
                               "error": b.error.message},
             })
@@ -294,11 +298,7 @@ def source_status(ws: Workspace) -> list[dict[str, Any]]:
                     "name": info.name, "title": info.title, "department": info.department, "entity": info.entity,
                     "kind": info.spec.connection.kind, "mode": info.spec.sync.mode,
                     "spec_sha256": info.spec_sha256,
-                    "snapshot": None if snap is None else {
-                        "id": snap.id, "taken_at": snap.taken_at.isoformat(), "rows": snap.row_count,
-                        "rejects": snap.reject_count, "sha256": snap.sha256, "reject_summary": snap.reject_summary,
-                        "rejects_since_full": rejects_since_full(conn, snap),
-                    },
+                    "snapshot": _snapshot_json(conn, snap),
                     "version": cur.version if cur is not None else None,
                     "last_sync": None if last is None else {
                         "status": last.status, "started_at": last.started_at.isoformat(),

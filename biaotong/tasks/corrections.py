@@ -154,14 +154,15 @@ def shown(value: Any) -> Any:
     return value.get("masked") if isinstance(value, dict) else value
 
 
-def _person_now(ws: Workspace, r: Any) -> tuple[bool, Any]:
-    """(still on the roster, the person's value now, read as the correction saw it) for a roster correction."""
+def _person_now(ws: Workspace, ask: Any, r: Any, read: dict[tuple[str, str, str], Any]) -> tuple[bool, Any]:
+    """(still on the roster, the person's value now, read as the correction saw it) for a roster correction;
+    `read` keeps each (report, period, unit) roster read once for every correction of one sync round."""
     from biaotong.tasks import roster as rt
 
-    ask = rt.roster_ask(ws, r.report_id)
-    if ask is None:
-        return False, None
-    rows = rt.roster_rows(ws, ask, r.period, r.org_code, "cleared", actor="system", purpose="task.correct")
+    at = (r.report_id, r.period, r.org_code)
+    if at not in read:
+        read[at] = rt.roster_rows(ws, ask, r.period, r.org_code, "cleared", actor="system", purpose="task.correct")
+    rows = read[at]
     key = (r.keys or [None])[0]
     if key not in rows.keys:
         return False, None
@@ -208,10 +209,14 @@ def after_sync(ws: Workspace, synced: list[tuple[str, str]], actor: str) -> dict
     from biaotong.tasks import roster as rt
     from biaotong.tasks.tables import tasks
 
+    asks: dict[str, Any] = {}
+    read: dict[tuple[str, str, str], Any] = {}
     for r in rows:
         gone = False
-        if rt.roster_ask(ws, r.report_id) is not None:  # one person's value (flag_person)
-            present, now_value = _person_now(ws, r)
+        if r.report_id not in asks:
+            asks[r.report_id] = rt.roster_ask(ws, r.report_id)
+        if asks[r.report_id] is not None:  # one person's value (flag_person)
+            present, now_value = _person_now(ws, asks[r.report_id], r, read)
             gone = not present
         else:
             with ws.engine.connect() as conn:

@@ -221,3 +221,9 @@ def test_a_source_whose_stored_spec_no_longer_validates_does_not_stop_the_others
     assert status["gaj_old"]["last_sync"]["status"] == "invalid" and "source add" in status["gaj_old"]["invalid"]
     with pytest.raises(SourceError, match="gaj_old"):
         sync_source(county, "gaj_old")
+    from typer.testing import CliRunner
+
+    from biaotong.cli.main import app
+
+    shown = CliRunner().invoke(app, ["--home", str(county.home), "source", "list"], env={"COLUMNS": "200"})
+    assert shown.exit_code == 0 and "定义无效" in shown.output and "retired_key" in shown.output
