@@ -10,7 +10,15 @@ proposal that would write a value passes three checks after matching (and after 
 2. **What the header asks beyond the proposal** (biaotong.forms.coverage): a qualifier no system honours
    (上年同期, 计划, 完成率, 人次, 资金来源, 走访 …) that the proposed term does not say, a word of the column
    that no catalog or library text contains (规范管理人数 under 高血压患者), an age group outside the proposal's
-   ages, or a part of a figure each village writes whole (流动党员数) makes the value a different number.
+   ages, or a part of a figure each village writes whole (流动党员数) makes the value a different number; so does
+   a bare measure under a heading of another programme (医疗救助 > 救助金额 is no 月保障金: the term's names, its
+   filter and the names of the data elements it is computed from must say the heading's words), and words in
+   front of a direct indicator's name of three characters or more (小微企业数 is no 企业数; a prefix jieba
+   reads only as single characters counts as one word); and a column that leaves its programme to the form's
+   title when the term counts another programme of the same kind (已缴费人数 in a 医疗保险 form is no 养老保险缴费人数,
+   护理补贴发放人数 in a 特困人员 form no 重度残疾人护理补贴人数; `review(title=…)`); and a sex or a record's
+   qualifier (党员, 签约, 低保 …) the column or its heading states that the proposal neither says nor reads
+   (女党员数 is no 党员数, 中共党员 > 其中：女 no 女性人口数, 35岁以下党员数 no count of everyone under 35).
 3. **How strong the evidence is.** A value is written only when its confidence reaches `EVIDENCE`.
 
 Calibrated on the tuning half of the unseen-form corpus only (tests/forms/corpus, `split: tuning`, 1,648
@@ -31,11 +39,16 @@ from biaotong.forms.coverage import (
     Gap,
     age_conflict,
     content_words,
+    flow_subject,
     known_words,
+    measure_of_group,
     narrows_rate,
     narrows_village_figure,
+    other_programme,
     qualifier_gap,
     unknown_word,
+    unread_qualifier,
+    unread_sex,
 )
 from biaotong.forms.text import compact, split_units, strip_prefix
 
@@ -101,9 +114,10 @@ def _kind(words: str) -> str:
 
 
 def review(prop: Proposal, leaf: LeafColumn, layout_kind: str, vocab: Vocabulary, *,
-           defined: Sequence[str] = ()) -> Proposal:
+           defined: Sequence[str] = (), title: str | None = None) -> Proposal:
     """Turn a proposal that would write a value without strong evidence into an explained abstention.
-    `defined`: the terms the form's notes define (育龄妇女指…), words a header may use without the catalog."""
+    `defined`: the terms the form's notes define (育龄妇女指…), words a header may use without the catalog;
+    `title`: the form's title, whose programme or population a column that names none inherits."""
     if prop.kind == "unmapped":
         _explain(prop, leaf, layout_kind, vocab, defined)
         return prop
@@ -111,11 +125,13 @@ def review(prop: Proposal, leaf: LeafColumn, layout_kind: str, vocab: Vocabulary
         return prop
     exact = _names_term(prop, leaf, vocab)
     kind = free_text(leaf, layout_kind, exact_term=exact)
-    gap = None if kind is not None else _gap(prop, leaf, vocab, defined)
+    gap = None if kind is not None else _gap(prop, leaf, vocab, defined, roster=layout_kind == "roster")
+    if (gap is None or gap.flow) and kind is None and title and layout_kind != "roster":
+        gap = _programme_gap(prop, leaf, title, vocab) or gap  # the form's programme says more than a flow's word
     if kind is not None:
         why = f"证据不足：表头「{header_words(leaf)}」应填{kind}，不是数字"
     elif gap is not None:
-        why = gap.why(_path_words(leaf) if gap.kind else header_words(leaf), _label(prop, vocab))
+        why = gap.why(_path_words(leaf) if gap.kind or gap.unread else header_words(leaf), _label(prop, vocab))
     elif layout_kind == "roster" and not exact and _OTHER_ROLE.search(header_words(leaf)):
         why = f"证据不足：表头「{header_words(leaf)}」填的是另一角色（负责人、监护人、医生等）的信息，不是本行人员的"
     elif prop.kind in WRITES and prop.confidence < EVIDENCE:
@@ -126,7 +142,8 @@ def review(prop: Proposal, leaf: LeafColumn, layout_kind: str, vocab: Vocabulary
     return prop
 
 
-def _gap(prop: Proposal, leaf: LeafColumn, vocab: Vocabulary, defined: Sequence[str]) -> Gap | None:
+def _gap(prop: Proposal, leaf: LeafColumn, vocab: Vocabulary, defined: Sequence[str], *,
+         roster: bool = False) -> Gap | None:
     """What the header asks that the proposed term cannot say (biaotong.forms.coverage)."""
     term = vocab.term(prop.target) if prop.target else None
     term_expr = (term.expression or {}) if term is not None else {}
@@ -137,15 +154,63 @@ def _gap(prop: Proposal, leaf: LeafColumn, vocab: Vocabulary, defined: Sequence[
         return gap
     own = header_words(leaf)
     gap = (unknown_word(own, _known(vocab), defined) or age_conflict(own, flt)
-           or _group_gap(leaf, honoured, vocab, defined))
+           or _group_gap(leaf, honoured, vocab, defined) or _measure_gap(leaf, own, honoured, prop, term, vocab, defined))
+    if gap is None and term is not None and _village_figure(term):  # first: its reason says why no filter helps
+        summed = vocab.term(f"village.{term_expr.get('of')}")
+        gap = narrows_village_figure(own, "\n".join([honoured, *(summed.texts if summed else ())]), defined)
     if gap is None and term is not None and prop.kind == "indicator":
         gap = _prefixed(own, term, defined)
     if gap is None and term is not None and _rate(term):
         gap = narrows_rate(own, honoured, defined)
-    if gap is None and term is not None and _village_figure(term):
-        summed = vocab.term(f"village.{term_expr.get('of')}")
-        gap = narrows_village_figure(own, "\n".join([honoured, *(summed.texts if summed else ())]), defined)
+    if gap is None and not roster:  # a roster's header names its row's element (学生姓名), not a population
+        gap = _unread_gap(leaf, own, prop, term, vocab, honoured)
+    if gap is None and not roster and term is not None:
+        gap = flow_subject(own, "\n".join([honoured, *_source_texts(prop, term, vocab)]), defined)
     return gap
+
+
+def _unread_gap(leaf: LeafColumn, own: str, prop: Proposal, term: Term | None, vocab: Vocabulary,
+                honoured: str) -> Gap | None:
+    """女党员数 → 党员数, 中共党员 > 其中：女 → 女性人口数, 重点人群签约 > 65岁及以上老年人 → 老年人健康管理人数: a sex or
+    a record's qualifier the column or its heading states that the proposal neither says (names, source elements)
+    nor reads (filter fields) is dropped, so the value counts another population
+    (biaotong.forms.coverage.unread_sex, unread_qualifier)."""
+    from biaotong.forms.compose import parents_of
+    from biaotong.forms.similarity import normalise
+
+    if _column_ratio(prop):
+        return None  # 签约覆盖率 = @D / @C: the columns it divides answer for themselves
+    said, fields = _reads(prop, term, vocab)
+    said = "\n".join([honoured, said])
+    said += "\n" + normalise(said)
+    groups = parents_of(leaf)
+    expr = {**((term.expression or {}) if term is not None else {}), **(prop.expression or {})}
+    entity = expr.get("entity") or (term.entity if term is not None else None)
+    return (unread_sex(own, groups, said, fields) or unread_qualifier(own, said, fields, entity)
+            or next((g for g in (unread_qualifier(p, said, fields, entity, group=p) for p in groups) if g), None))
+
+
+def _column_ratio(prop: Proposal) -> bool:
+    parts = (prop.expression or {}).get("ratio") or []
+    return any(isinstance(x, str) and x.startswith("@") for x in parts)
+
+
+def _reads(prop: Proposal, term: Term | None, vocab: Vocabulary, depth: int = 0) -> tuple[str, set[str]]:
+    """What a proposal says (its names and its source elements' names) and the fields it reads (its filters,
+    `of`, `date`); a ratio of indicators says and reads what its parts do."""
+    expr = {**((term.expression or {}) if term is not None else {}), **(prop.expression or {})}
+    texts = [*(term.texts if term is not None else ()), *_source_texts(prop, term, vocab)]
+    code = f"{expr.get('filter') or ''} {prop.filter or ''} {expr.get('of') or ''} {expr.get('date') or ''}"
+    fields = set(re.findall(r"\b[a-z_][a-z0-9_]*\b", code))
+    for part in expr.get("ratio") or () if depth == 0 else ():
+        sub = vocab.term(part) if isinstance(part, str) else None
+        if sub is not None:
+            from biaotong.forms.match import Proposal as _P
+
+            t, f = _reads(_P("", "", "", "", None, "indicator", sub.id), sub, vocab, depth + 1)
+            texts.append(t)
+            fields |= f
+    return "\n".join(texts), fields
 
 
 def _group_gap(leaf: LeafColumn, honoured: str, vocab: Vocabulary, defined: Sequence[str]) -> Gap | None:
@@ -162,6 +227,50 @@ def _group_gap(leaf: LeafColumn, honoured: str, vocab: Vocabulary, defined: Sequ
     return None
 
 
+def _measure_gap(leaf: LeafColumn, own: str, honoured: str, prop: Proposal, term: Term | None, vocab: Vocabulary,
+                 defined: Sequence[str]) -> Gap | None:
+    """医疗救助 > 救助金额, 转移就业 > 本月新增: a bare measure under a heading is the heading's programme's measure
+    (biaotong.forms.coverage.measure_of_group). The term covers its names, its filter and the names of the data
+    elements it is computed from (养老金发放 sums 养老金 of 养老保险 待遇领取)."""
+    from biaotong.forms.compose import parents_of
+    from biaotong.forms.similarity import normalise
+
+    groups = [p for p in parents_of(leaf) if not _FIGURE.search(p)]  # 总人口 > 女: a part of a figure, not a measure
+    if not groups:
+        return None
+    said = "\n".join([honoured, *_source_texts(prop, term, vocab)])
+    said += "\n" + normalise(said)
+    return next((g for g in (measure_of_group(own, p, said, defined) for p in groups) if g is not None), None)
+
+
+def _programme_gap(prop: Proposal, leaf: LeafColumn, title: str, vocab: Vocabulary) -> Gap | None:
+    """护理补贴发放人数 in a 特困人员 form, 已缴费人数 in a 医疗保险 form: a column that leaves the programme to its form
+    counts the form's programme, not the term's (biaotong.forms.coverage.other_programme)."""
+    term = vocab.term(prop.target) if prop.target else None
+    if term is None or prop.kind not in WRITES:
+        return None
+    flt = str((prop.expression or {}).get("filter") or (term.expression or {}).get("filter") or "")
+    sources = _source_texts(prop, term, vocab)
+    said = "\n".join([*term.texts, prop.filter or "", flt, *sources])
+    header = "\n".join(compact(p) for p in leaf.path)
+    # the form's programme is the title's, or a heading's above the column (养老服务补贴 > 享受人数); the term's is
+    # named by its names or by the elements it counts (同时享受两项补贴人数 counts 困难残疾人生活补贴 holders)
+    context = "\n".join([compact(title), *(compact(p) for p in leaf.path[:-1])])
+    return other_programme(header, context, "\n".join([*term.texts, *sources]), said)
+
+
+def _source_texts(prop: Proposal, term: Term | None, vocab: Vocabulary) -> list[str]:
+    """The names of the data elements a proposal is computed from: its `of` and the fields its filter reads."""
+    expr = {**((term.expression or {}) if term is not None else {}), **(prop.expression or {})}
+    entity = expr.get("entity") or (term.entity if term is not None else None)
+    if not entity:
+        return []
+    fields = set(re.findall(r"\b[a-z_][a-z0-9_]*\b", f"{expr.get('filter') or ''} {prop.filter or ''}"))
+    if expr.get("of"):
+        fields.add(str(expr["of"]))
+    return [t for f in sorted(fields) if (el := vocab.term(f"{entity}.{f}")) is not None for t in el.texts]
+
+
 def _prefixed(own: str, term: Term, defined: Sequence[str]) -> Gap | None:
     """困难退役军人数, 乡村从业人员数, 长期护理保险参保人数: the term's own name (or alias) with words put in front
     that no filter of the proposal honours. A direct indicator takes no extra filter, so the prefix names a
@@ -170,11 +279,22 @@ def _prefixed(own: str, term: Term, defined: Sequence[str]) -> Gap | None:
     if own in texts:
         return None
     said = "\n".join(texts)
-    name = max((t for t in texts if len(t) >= 4 and own.endswith(t)), key=len, default=None)
+    name = max((t for t in texts if len(t) >= 3 and own.endswith(t)), key=len, default=None)
     if name is None:
         return None
-    word = next((w for w in content_words(own[: -len(name)], defined) if w not in said), None)
+    front = own[: -len(name)]
+    word = next((w for w in content_words(front, defined) if w not in said), None)
+    if word is None and _unsegmented(front) and front not in said and front not in "\n".join(defined):
+        word = front  # 小微企业数: a size class jieba reads as single characters is still a word in front
     return Gap(word, "", prefix=True) if word is not None else None
+
+
+def _unsegmented(text: str) -> bool:
+    """Two or more Chinese characters that jieba reads only as single characters (小微): no dictionary word, so
+    content_words never sees them, yet they narrow the name they stand in front of."""
+    from biaotong.forms.similarity import tokens
+
+    return bool(re.fullmatch(r"[\u4e00-\u9fff]{2,}", text)) and all(len(t) == 1 for t in tokens(text))
 
 
 def _rate(term: Term) -> bool:
@@ -221,7 +341,12 @@ def _explain(prop: Proposal, leaf: LeafColumn, layout_kind: str, vocab: Vocabula
     term = vocab.term(best.id) if best.id else None
     gap = None if kind is not None else (
         qualifier_gap([*leaf.path, *leaf.qualifiers], "\n".join(term.texts if term else ()))
-        or unknown_word(header_words(leaf), _known(vocab), defined))
+        or unknown_word(header_words(leaf), _known(vocab), defined)
+        or (_measure_gap(leaf, header_words(leaf), "\n".join(term.texts), prop, term, vocab, defined)
+            if term is not None else None)
+        or (flow_subject(header_words(leaf), "\n".join([*term.texts, str((term.expression or {}).get("filter") or ""),
+                                                         *_source_texts(prop, term, vocab)]), defined)
+            if term is not None and layout_kind != "roster" else None))
     if kind is not None:
         why = f"表头「{header_words(leaf)}」应填{kind}，不是数字"
     elif gap is not None:

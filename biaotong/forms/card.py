@@ -2,7 +2,9 @@
 
 A pair is a label followed by the empty cell (or merged range) its value goes in; a unit written in its own
 cell after the value (户籍人口 | ____ | 人) belongs to that pair; a row holding one wide text is a section
-(一、基本情况) whose name heads the paths of the pairs below it.
+(一、基本情况) whose name heads the paths of the pairs below it. The footer starts at the first row holding a
+note, unless that row is a row of pairs whose signature-looking labels are all the unit's own fields
+(服务站值班电话：____, notes.field_label): those are read as fields and the pairs below them too.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from biaotong.errors import FormError, where
 from biaotong.forms.grid import Grid, Span
 from biaotong.forms.head import Head, pair_label, title, value_after
 from biaotong.forms.model import FormLayout, HeaderNode, LeafColumn
-from biaotong.forms.notes import has_note, row_notes
+from biaotong.forms.notes import KEY_RE, field_label, has_note, row_notes
 from biaotong.forms.text import compact, is_unit, split_units, strip_prefix, unit_line
 
 _ITEM = re.compile(r"^(?:项目|指标|指标名称|项目名称|统计项目|内容|统计指标)$")
@@ -26,9 +28,18 @@ _UNIT = re.compile(r"^(?:单位|计量单位)$")
 
 def footer_start(grid: Grid, first: int) -> int:
     for r in range(first, grid.max_row + 1):
-        if has_note(grid, r):
+        if has_note(grid, r) and not _field_row(grid, r):
             return r
     return grid.max_row + 1
+
+
+def _field_row(grid: Grid, r: int) -> bool:
+    """A row of pairs whose signature-looking labels are all the unit's own fields (服务站值班电话：____ 水源类型：____),
+    not the 单位负责人 / 联系电话 footer."""
+    own = [(s, t) for s, t in grid.row_spans(r) if s.row == r]
+    labels = {s for s, _t, _v, _u in pairs(grid, r)}
+    return bool(labels) and all(s in labels or is_unit(t) for s, t in own) and all(
+        field_label(t) for s, t in own if KEY_RE.search(t))
 
 
 def touching(grid: Grid, r: int) -> bool:

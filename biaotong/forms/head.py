@@ -14,6 +14,7 @@ from biaotong.errors import FormError, where
 from biaotong.forms.grid import Grid, Span
 from biaotong.forms.model import Note
 from biaotong.forms.notes import (
+    field_label,
     is_bare_date,
     is_block_text,
     is_note_text,
@@ -66,7 +67,8 @@ def value_after(grid: Grid, span: Span) -> Span | None:
 def pair_label(grid: Grid, span: Span, text: str) -> bool:
     """A label whose value cell is the empty bordered (or merged, or unbordered beside an unbordered label) cell
     to its right — as opposed to a title, which spans the sheet, or a unit note such as “人”."""
-    if is_numeric(text) or is_unit(text) or is_note_text(text) or len(text) > 30 or text.endswith("。"):
+    if (is_numeric(text) or is_unit(text) or (is_note_text(text) and not field_label(text)) or len(text) > 30
+            or text.endswith("。")):
         return False
     used = max(grid.used_cols, 2)
     if span.width * 2 > used and span.width > 1:

@@ -4,6 +4,18 @@ synthesised expression (an indicator plus an age or sex filter), `collected`, or
 Offline and deterministic: jieba tokens, fuzzy ratios, the header path as context (“其中：女” under
 “户籍人口”; “户数” under “低保”), the title's topic, age/sex patterns, and unit families. An optional
 OpenAI-compatible model may re-rank the candidates afterwards (biaotong.forms.llm).
+
+A 小计 (or 合计) after parts that are values of one element counts those values together (参保人数 > 城乡居民医保 |
+职工医保 | 小计 → 基本医疗保险参保人数), unless the proposal already counts a population holding every part
+(户籍人口 > 农业 | 非农业 | 合计 keeps 户籍人口数). Titles lose their report kind (月报表, 进度表, 动态管理, 基本,
+状况) before their topic is read, and a category value the library counts exactly (在校生 > 在园幼儿: 在园幼儿数)
+keeps that indicator rather than a cut of the form's first count (fourth tuning round, 2026-12-03).
+
+Fifth round (2026-12-03): a group's shared measure is added to a bare population in it (困难群众参保 > 监测对象,
+biaotong.forms.compose.Composer.group_measure); a rate the notes define over a column the form lacks is the
+library's rate whose denominator the notes name (参保率=参保人数÷户籍人口: 医保参保率, not 养老保险参保率), else
+blank; a form whose other figures are the village's own (行政区域面积, 村卫生室: two or more) reads a sum a village
+term names as well (耕地面积) as the village's figure, not the sum over its households.
 """
 
 from __future__ import annotations
@@ -18,7 +30,9 @@ from biaotong.forms.compose import (
     Composition,
     FormContext,
     consistent,
+    expr_of,
     flat_conjuncts,
+    is_part,
     owner_of,
     reads,
 )
@@ -32,8 +46,11 @@ from biaotong.forms.rerank import (
     GROUP_NOISE,
     bigrams,
     cover_of,
+    flow_direction,
+    negation,
     parent_support,
     prefer_context,
+    prefer_specific,
     prefer_topic,
     title_support,
 )
@@ -55,6 +72,7 @@ _SCOPE = ("因灾", "因旱", "受灾", "灾后", "倒塌", "损坏", "受损", 
 _TITLE_NOISE = re.compile(
     r"\d{2,4}\s*年|\d{1,2}\s*月|第?[一二三四1-4]季度|上半年|下半年|年度|月度|季度|[（(][^）)]*[)）]"
     r"|综合统计表|统计表|情况表|汇总表|报表|一览表|花名册|名册|名单|台账|明细表|登记表|信息表|调查表|表$"
+    r"|[月季年]报表?$|进度表$|动态|基本|状况"  # report kinds and 动态管理 say how it is reported, not about whom
     r"|综合|统计|汇总|情况|管理|工作|服务|市级|县级|乡镇|全市|全县|全区|城市|农村|城乡|\{.*?\}"
 )
 
@@ -163,6 +181,7 @@ class Matcher:
         age_of = {leaf.key: a for leaf, a in zip(data, ages, strict=True)}
         entity = self._roster_entity(layout) if layout.kind == "roster" else None
         ctx = FormContext.of(layout.title, [n.text for n in layout.notes if n.kind in ("remark", "other")])
+        ctx.topic = topic
         out: list[Proposal] = []
         for leaf in layout.leaves:
             if leaf.role in ("label", "index"):
@@ -171,18 +190,21 @@ class Matcher:
             unit = leaf.unit or _default_unit(leaf, layout.default_units)
             if entity is not None:
                 prop = roster_money(leaf, self._match_roster(leaf, entity), entity, topic, self)
-                out.append(review(prop, leaf, layout.kind, self.vocab, defined=tuple(ctx.defs)))
+                out.append(review(prop, leaf, layout.kind, self.vocab, defined=tuple(ctx.defs), title=layout.title))
             else:
                 prop = in_window(leaf, self._match_aggregate(leaf, unit, topic, age_of.get(leaf.key), ctx), self)
                 prop = money_element(leaf, prop, unit, self)
+                self._group_measure(leaf, prop, unit, ctx)
                 # abstain before later columns may take this one as their population
-                prop = review(prop, leaf, layout.kind, self.vocab, defined=tuple(ctx.defs))
+                prop = review(prop, leaf, layout.kind, self.vocab, defined=tuple(ctx.defs), title=layout.title)
                 owner = owner_of(leaf, ctx)
                 if owner is not None and owner[1].kind == "unmapped" and prop.kind in WRITES:
                     abstain_part(prop, owner[0], self.vocab)  # 受灾人口 > 其中：60岁以上老人
                 out.append(prop)
                 ctx.done.append((leaf, out[-1]))
         if entity is None:
+            self._subtotals(layout, out)
+            self._village_figures(layout, out)
             self._rates(layout, out, ctx)
         if self.reranker is not None:
             out = self.reranker.rerank(layout, out)
@@ -197,7 +219,7 @@ class Matcher:
             leaf = leaves.get(prop.key)
             if leaf is None:
                 continue
-            review(prop, leaf, layout.kind, self.vocab, defined=defined)
+            review(prop, leaf, layout.kind, self.vocab, defined=defined, title=layout.title)
             parts = (prop.expression or {}).get("ratio") if prop.kind == "expression" else None
             for part in parts or []:
                 ref = by_column.get(part[1:]) if isinstance(part, str) and part.startswith("@") else None
@@ -372,6 +394,14 @@ class Matcher:
                 best = (sc, p.term)
         return best
 
+    def boolean_element(self, text: str, entity: str) -> Term | None:
+        """The yes/no data element of `entity` that `text` names as written (出租房屋, 饮水安全)."""
+        t = normalise(compact(text))
+        for p in self._elements:
+            if p.term.entity == entity and p.term.value_type == "boolean" and t in p.texts_normalised:
+                return p.term
+        return None
+
     def _filtered_score(self, p: _Prepared, q: _Query, unit: str | None, plain_ctx: bool) -> float:
         """A column with an age/sex (60周岁以上, 其中：女) against a term naming the same age/sex."""
         best = 0.0
@@ -410,12 +440,22 @@ class Matcher:
         direct = prefer_topic(direct, topic)
         direct = parent_support(direct, leaf, q)
         direct = title_support(direct, leaf, q, topic)
-        direct = prefer_context(direct, leaf, topic)
+        direct = prefer_context(direct, leaf, topic, unit)
+        direct = flow_direction(direct, leaf)
+        direct = negation(direct, leaf)
+        direct = prefer_specific(direct, leaf)
         prop = _base(leaf, unit)
         cands = [self._candidate(p, s, unit) for s, p in direct[:5]]
         comp = self.composer.compose(leaf, unit, ctx, q.age, q.sex) if ctx is not None else None
         if comp is None and ctx is not None and not filtered and direct and direct[0][0] >= ACCEPT \
                 and direct[0][1].term.kind == "indicator":
+            inside = self.composer.within_owner(leaf, ctx, direct[0][1].term, direct[0][0])
+            if inside is not None:  # 其中 > 重度残疾人 after 特困人员数: the library's 特困人员中重度残疾人数
+                term = next(p for p in self._indicators if p.term.id == inside.base_id)
+                self._accept(prop, term, inside.score, unit, leaf)
+                prop.reason += f"（{inside.reason}）"
+                prop.candidates = cands[:3]
+                return prop
             comp = self.composer.measure(leaf, unit, direct[0][1].term, direct[0][0])
             named = self._naming(comp) if comp is not None else None
             if named is not None:  # the library names the intersection (糖尿病患者签约数): it reads better
@@ -429,11 +469,26 @@ class Matcher:
         if comp is not None and not self._direct_says(direct, comp):
             self._composed(prop, comp, cands)
             return prop
+        if direct and direct[0][0] >= ACCEPT and topic and not filtered and direct[0][1].term.kind == "indicator":
+            # 残疾人基本服务状况统计表 > 签约人数: the title's population, when the library names that
+            # population's count of the measure (残疾人签约数)
+            titled = self.composer.measure(leaf, unit, direct[0][1].term, direct[0][0], population=topic)
+            named = self._naming(titled) if titled is not None else None
+            if named is not None:
+                self._accept(prop, named, titled.score, unit, leaf)  # type: ignore[union-attr]
+                prop.reason += f"（{titled.reason}）"  # type: ignore[union-attr]
+                prop.candidates = cands[:3]
+                return prop
         if direct and direct[0][0] >= ACCEPT:
             s, p = direct[0]
             self._accept(prop, p, s, unit, leaf)
             prop.candidates = cands[1:4]
             return prop
+        if not filtered and ctx is not None:
+            flag = self.composer.boolean(leaf, unit)
+            if flag is not None:
+                self._composed(prop, flag, cands)
+                return prop
         if filtered:
             synth = self._synthesise(q, base)
             if synth is not None:
@@ -454,6 +509,10 @@ class Matcher:
         if comp.base_kind == "entity" or (comp.base_kind == "context" and not comp.part and not comp.age_group
                                           and direct[0][0] >= 0.9):
             return True  # a column naming its own population (退役军人数) keeps the library's wording of it
+        if comp.base_kind == "context" and not comp.part and not comp.grouped and comp.age is None \
+                and "sex" not in comp.elements and comp.fragments and flat_conjuncts(
+                str((direct[0][1].term.expression or {}).get("filter") or "")) == set(comp.fragments):
+            return True  # 在校生 > 在园幼儿: the library counts exactly the value; the form's first count is a guess
         p = direct[0][1]
         if comp.base_kind == "own":  # 外出务工人员中女性: only an indicator naming the sex/age too says it
             return all(any(getattr(v, f) is not None for v in p.variants) for f in ("age", "sex")
@@ -473,6 +532,22 @@ class Matcher:
             return False
         age = next((v.age for v in p.variants if v.age is not None), None)
         return consistent(expr.get("filter"), age, comp, base_filter)
+
+    def _group_measure(self, leaf: LeafColumn, prop: Proposal, unit: str | None, ctx: FormContext) -> None:
+        """困难群众参保 > … | 监测对象: the group's shared measure on a column read as a bare population."""
+        comp = self.composer.group_measure(leaf, prop, ctx)
+        if comp is None:
+            return
+        runner = Candidate(prop.kind, prop.target or "", prop.reason, prop.confidence)
+        cands = [runner, *[c for c in prop.candidates if c.id != runner.id]]
+        named = self._naming(comp)
+        if named is not None:
+            self._accept(prop, named, comp.score, unit, leaf)
+            prop.expression = None if prop.kind == "indicator" else prop.expression
+            prop.reason += f"（{comp.reason}）"
+            prop.candidates = cands[:3]
+        else:
+            self._composed(prop, comp, cands)
 
     def _naming(self, comp: Composition) -> _Prepared | None:
         """The library indicator whose filter is exactly the composition's (the same conditions in any order)."""
@@ -498,6 +573,7 @@ class Matcher:
         for leaf in layout.data_columns:
             found = self.composer.ratio(leaf, ctx, props, layout.leaves)
             if found is None:
+                self._noted_rate(leaf, props[leaf.key], ctx)
                 continue
             num, den, why = found
             prop = props[leaf.key]
@@ -510,6 +586,104 @@ class Matcher:
             prop.reason = f"比率：{why}"
             if runner is not None:
                 prop.candidates = [runner, *[c for c in prop.candidates if c.id != runner.id]][:3]
+
+    def _entity_of(self, prop: Proposal) -> str | None:
+        term = self.vocab.term(prop.target) if prop.kind in (*WRITES, "collected") and prop.target else None
+        if term is None:
+            return None
+        return (term.expression or {}).get("entity") or term.entity
+
+    def _village_figures(self, layout: FormLayout, out: list[Proposal]) -> None:
+        """村（社区）基本情况: a form whose other figures are the village's own (行政区域面积, 村卫生室) reads a sum
+        named as well by a village term (耕地面积) as the village's figure, not the sum over its households."""
+        villages = [p for p in out if self._entity_of(p) == "village"]
+        if len(villages) < 2:
+            return
+        leaves = {leaf.key: leaf for leaf in layout.leaves}
+        for prop in out:
+            term = self.vocab.term(prop.target) if prop.kind in ("indicator", "element") and prop.target else None
+            expr = (term.expression or {}) if term is not None else {}
+            if term is None or expr.get("agg") != "sum" or self._entity_of(prop) not in ("household", "resident"):
+                continue
+            if len([p for p in villages if p is not prop]) < 2:
+                continue
+            fit = next((c for c in prop.candidates if c.score >= max(ACCEPT, prop.confidence - 0.1)
+                        and (t := self.vocab.term(c.id)) is not None
+                        and ((t.expression or {}).get("entity") or t.entity) == "village"
+                        and term_unit(t.unit, t.entity, t.expression) == term_unit(term.unit, term.entity, expr)),
+                       None)
+            if fit is None:
+                continue
+            p = next((x for x in self._indicators + self._elements if x.term.id == fit.id), None)
+            if p is None:
+                continue
+            runner = Candidate(prop.kind, prop.target or "", prop.reason, prop.confidence)
+            self._accept(prop, p, fit.score, prop.unit, leaves[prop.key])
+            prop.reason += f"（本表其余各数是村（社区）自身的数，本列也取村的数，不取「{term.name}」的各户合计）"
+            prop.candidates = [runner, *[c for c in prop.candidates if c.id not in (runner.id, fit.id)]][:3]
+
+    def _noted_rate(self, leaf: LeafColumn, prop: Proposal, ctx: FormContext) -> None:
+        """参保率=参保人数÷户籍人口 in the notes, and no 参保人数 column: the library's rate over the denominator the
+        notes name (医保参保率 over 户籍人口, not 养老保险参保率 over its 应参保人数), else no rate at all."""
+        name = compact(strip_prefix(split_units(leaf.name)[0]))
+        noted = next(((t, nd) for t, nd in ctx.ratios.items() if t in name or name in t), None)
+        term = self.vocab.term(prop.target) if prop.kind == "indicator" and prop.target else None
+        if noted is None or term is None or not (term.expression or {}).get("ratio"):
+            return
+        found = self.best_count(noted[1][1], None, "resident")
+        if found is None or found[0] < 0.9:
+            return  # the notes' denominator names no library count: nothing to check against
+        den = found[1].id
+
+        def over(t: Term | None) -> bool:
+            ratio = (t.expression or {}).get("ratio") if t is not None else None
+            return bool(ratio) and ratio[1] == den  # type: ignore[index]
+
+        if over(term):
+            return
+        fit = next((c for c in prop.candidates if c.kind == "indicator" and c.score >= BASE_ACCEPT
+                    and over(self.vocab.term(c.id))), None)
+        runner = Candidate(prop.kind, prop.target or "", prop.reason, prop.confidence)
+        if fit is not None:
+            p = next(x for x in self._indicators if x.term.id == fit.id)
+            self._accept(prop, p, fit.score, prop.unit, leaf)
+            prop.reason += f"（按填表说明「{noted[0]}={noted[1][0]}/{noted[1][1]}」，分母为「{found[1].name}」）"
+        else:
+            prop.kind, prop.target, prop.expression, prop.scale = "unmapped", None, None, 1.0
+            prop.reason = (f"证据不足：填表说明「{noted[0]}={noted[1][0]}/{noted[1][1]}」的分子不是本表的列，"
+                           f"「{term.name}」的分母也不是「{found[1].name}」")
+        prop.candidates = [runner, *[c for c in prop.candidates if c.id not in (runner.id, prop.target)]][:3]
+
+    def _subtotals(self, layout: FormLayout, out: list[Proposal]) -> None:
+        """参保人数 > 城乡居民医保 | 职工医保 | 小计: a 小计 (or 合计) after parts that are values of one element
+        (and agree on everything else) counts those values together — the library's indicator saying so when
+        there is one. A proposal already counting a population that holds every part (户籍人口 for 农业 |
+        非农业 | 合计) is kept: the total may count those with no value too."""
+        props = {p.key: p for p in out}
+        data = [lf for lf in layout.leaves if lf.role == "data"]
+        for i, leaf in enumerate(data):
+            if len(leaf.path) < 2 or compact(strip_prefix(split_units(leaf.path[-1])[0])) not in ("小计", "合计"):
+                continue
+            parts = [lf for lf in data[:i] if lf.path[:-1] == leaf.path[:-1] and not is_part(lf)]
+            union = _union([expr_of(props[lf.key], self.vocab) for lf in parts]) if len(parts) >= 2 else None
+            if union is None:
+                continue
+            expr, why = union
+            prop = props[leaf.key]
+            current = expr_of(prop, self.vocab) if prop.kind in ("indicator", "expression") else None
+            if current is not None and _same_count({**current, "filter": None}, {**expr, "filter": None}) and \
+                    flat_conjuncts(str(current.get("filter") or "")) <= flat_conjuncts(str(expr["filter"])) - {
+                        c for c in flat_conjuncts(str(expr["filter"])) if _values(c) is not None}:
+                continue
+            named = next((p for p in self._indicators if _same_count(p.term.expression, expr)), None)
+            if named is not None:
+                if prop.target != named.term.id:
+                    self._accept(prop, named, 0.9, prop.unit, leaf)
+                    prop.reason += f"（小计：{why}）"
+                continue
+            prop.kind, prop.target, prop.expression, prop.filter = "expression", None, expr, None
+            prop.confidence, prop.scale = 0.85, 1.0
+            prop.reason = f"小计：{why}"
 
     def _same_ratio(self, prop: Proposal, num: Proposal, den: Proposal) -> bool:
         """A library rate whose two parts are what the form's own columns propose: keep its name."""
@@ -573,6 +747,58 @@ class Matcher:
         prop.level = leaf.level
         prop.reason = "序号列，按行编号" if leaf.role == "index" else f"行标签列（{leaf.level}）：填写行政区划名称"
         return prop
+
+
+_IN_LIST = re.compile(r"^\(?(\w+)\s+in\s*\(([^)]*)\)\)?$")
+_EQUALS = re.compile(r"^\(?(\w+)\s*=\s*('[^']*')\)?$")
+
+
+def _values(term: str) -> tuple[str, frozenset[str]] | None:
+    """`el = 'v'` or `el in ('v', 'w')` → (el, {'v', 'w'})."""
+    m = _EQUALS.match(term)
+    if m is not None:
+        return m.group(1), frozenset([m.group(2)])
+    m = _IN_LIST.match(term)
+    if m is not None:
+        return m.group(1), frozenset(v.strip() for v in m.group(2).split(","))
+    return None
+
+
+def _union(exprs: list[dict[str, Any] | None]) -> tuple[dict[str, Any], str] | None:
+    """Counts that differ only in the values of one element, as one count of all those values."""
+    keys = ("agg", "entity", "of", "date", "window")
+    if any(not e or e.get("agg") not in ("count", "count_distinct") for e in exprs):
+        return None
+    first = exprs[0] or {}
+    if any(any((e or {}).get(k) != first.get(k) for k in keys) for e in exprs):
+        return None
+    sets = [flat_conjuncts(str((e or {}).get("filter") or "")) for e in exprs]
+    common = set.intersection(*sets)
+    element: str | None = None
+    values: set[str] = set()
+    for own in (x - common for x in sets):
+        if len(own) != 1:
+            return None
+        parsed = _values(next(iter(own)))
+        if parsed is None or (element is not None and parsed[0] != element) or parsed[1] & values:
+            return None
+        element = parsed[0]
+        values |= parsed[1]
+    listed = f"{element} in ({', '.join(sorted(values))})"
+    expr = {k: first[k] for k in keys if k in first}
+    expr["filter"] = " and ".join([*sorted(common), listed])
+    return expr, f"各分项是「{element}」的不同取值，合为 {listed}"
+
+
+def _same_count(a: dict[str, Any] | None, b: dict[str, Any]) -> bool:
+    """The same count, its `and` terms in any order and the values of an `in` list in any order."""
+    keys = ("agg", "entity", "of", "date", "window")
+    if not a or any(a.get(k) != b.get(k) for k in keys):
+        return False
+
+    def canon(f: str) -> set[Any]:
+        return {_values(c) or c for c in flat_conjuncts(f)}
+    return canon(str(a.get("filter") or "")) == canon(str(b.get("filter") or ""))
 
 
 def _base(leaf: LeafColumn, unit: str | None) -> Proposal:

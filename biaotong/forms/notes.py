@@ -1,5 +1,10 @@
 """Lines around a table: 填报单位、填报人、审核人、填报日期、单位负责人, unit lines, remarks, the 表号 block and
-the 统计时点 / 截至 date the numbers refer to."""
+the 统计时点 / 截至 date the numbers refer to.
+
+A signature word qualified by whose it is — 服务站值班电话：, 管水员电话：, 服务站负责人： — is a field of the unit
+(`field_label`), not a signature line: 主要/分管/单位… qualifiers, several keys in one cell, or （签字） keep it a
+note. Calibrated on the r4 fresh cards (3 fields lost to the footer in 1 of 4 arrangements of 2 forms).
+"""
 
 from __future__ import annotations
 
@@ -38,6 +43,25 @@ _YMD = re.compile(r"(\d{4})\s*(?:年|[-./])\s*(\d{1,2})\s*(?:月|[-./])?\s*(?:(\
 _QUARTER = re.compile(r"(\d{4})\s*年\s*第?\s*([一二三四1-4])\s*季度?")
 # a numbered continuation of a note block: “2、年龄按周岁计算。”
 _NUMBERED = re.compile(r"^\s*(?:[（(]?[0-9一二三四五六七八九十]{1,2}[)）]?\s*[、.．)）]|[①-⑩])\s*\S")
+
+
+# who a signature belongs to: 主要负责人、分管负责人、单位电话、填报人电话 stay signature lines
+_SIGN_QUALIFIER = re.compile(rf"^(?:主要|分管|部门|科室|单位|本单位|统计|联系人?|办公|经办人?|(?:{_KEY_ALT}))$")
+_SIGNED = re.compile(r"签字|签名|签章|盖章")
+
+
+def field_label(text: str) -> bool:
+    """'服务站值班电话：' / '管水员电话：' / '服务站负责人：': one label naming a person or number of the unit the form
+    is about, a signature word (负责人, 电话) qualified by whose it is — a field of a card, not the signature line.
+    Read as a note it would be cut off as the footer, and fill would write the filler's phone into it."""
+    found = list(KEY_RE.finditer(text))
+    if len(found) != 1 or _KIND[found[0].group(1)] not in ("head", "phone"):
+        return False
+    m = found[0]
+    prefix = compact(text[: m.start()]).rstrip("的")
+    rest = compact(text[m.end():]).strip("_")
+    signed = bool(_SIGNED.search(text))  # 村委会负责人（签字）： is signed, so a signature line
+    return bool(prefix) and not rest and not signed and not _SIGN_QUALIFIER.match(prefix) and not is_block_text(text)
 
 
 def note_kinds(text: str) -> list[tuple[str, re.Match[str]]]:

@@ -4,6 +4,12 @@
 
 Pure: built from the catalog's code lists and element names; the matcher asks `find` (a header that *is* a
 qualifier), `scan` (qualifiers named inside a text) and `definitions` (term → defining text of the notes).
+
+A header listing values of one code list (一、二级, 视力、听力) is one `in` condition; 已就业 is employed in any
+form (the code list's 已就业 alias of 单位就业 is for reading roster values). `words()` also gives the words the
+composer reads by rule (少儿抚养比, 女童), so they count as described (fourth tuning round, 2026-12-03).
+已签约 / 签约 mean signed by the period's end, as the library's 家庭医生签约人数 counts (fifth round: 脱贫人口 >
+已签约人数 is then the library's 脱贫人口签约数 exactly).
 """
 
 from __future__ import annotations
@@ -30,17 +36,28 @@ class Qualifier:
 
 _CERTIFIED = ("is_set(disability_cert_no) and (disability_cert_issue_date is null"
               " or before_period_end(disability_cert_issue_date))")
+# dependency ratios by their statistical definition: (name, numerator ages, denominator ages)
+DEPENDENCY: tuple[tuple[str, tuple[int, int | None], tuple[int, int | None]], ...] = (
+    ("少儿抚养比", (0, 14), (15, 64)), ("老年抚养比", (65, None), (15, 64)),
+)
+# words the composer reads without a code list: the ratios above, and 女童/男童 (a sex before the owner's noun)
+_COMPOSED_WORDS = (*(d[0] for d in DEPENDENCY), "女童", "男童")
+# signed by the period's end, as the library's 家庭医生签约人数 counts it (a contract signed later is not yet one)
+_SIGNED = "family_doctor_signed and (family_doctor_sign_date is null or before_period_end(family_doctor_sign_date))"
+_EMPLOYED = "employment_status in ('单位就业', '灵活就业', '自主创业', '务农', '转移就业')"
 # words that qualify without a code list; checked before the code lists (少数民族 is not a label)
 _STATUS: tuple[tuple[str, str, str, str, str], ...] = (
     ("少数民族", "resident", "ethnicity", "ethnicity <> '汉族'", "民族"),
-    ("已签约", "resident", "family_doctor_signed", "family_doctor_signed", "家庭医生签约"),
+    ("已签约", "resident", "family_doctor_signed", _SIGNED, "家庭医生签约"),
     ("外出务工", "resident", "migrant_worker", "migrant_worker", "外出务工"),
     ("留守儿童", "resident", "left_behind_child", "left_behind_child", "农村留守儿童"),
     ("持证残疾人", "resident", "disability_cert_no", _CERTIFIED, "残疾人证号"),
     # a 残疾人 column counts certificate holders (issued by the period's end, as 持证残疾人数 does): no source
     # keeps a health status of 残疾
     ("残疾人", "resident", "disability_cert_no", _CERTIFIED, "残疾人证号"),
-    ("签约", "resident", "family_doctor_signed", "family_doctor_signed", "家庭医生签约"),
+    ("签约", "resident", "family_doctor_signed", _SIGNED, "家庭医生签约"),
+    # 已就业 is employed in any form (the code list's alias of 单位就业 is for reading a roster's values)
+    ("已就业", "resident", "employment_status", _EMPLOYED, "就业状态"),
     ("未成年人", "resident", "age", "age < 18", "年龄"),
     ("城市", "resident", "hukou_type", "hukou_type = '非农业'", "户口性质"),
     ("城镇", "resident", "hukou_type", "hukou_type = '非农业'", "户口性质"),
@@ -87,14 +104,42 @@ def _index() -> tuple[_Entry, ...]:
 
 
 def words() -> tuple[str, ...]:
-    """Every word a qualifier is found by (code values, their aliases, status words)."""
-    return tuple(e.words for e in _index())
+    """Every word a qualifier is found by (code values, their aliases, status words), and the words the
+    composer reads by rule (少儿抚养比, 女童)."""
+    return (*(e.words for e in _index()), *_COMPOSED_WORDS)
+
+
+_LIST_SEP = re.compile(r"[、，,和及与]")
+
+
+def _listed(t: str, parent: str) -> Qualifier | None:
+    """“一、二级”, “一级和二级”: several values of one code list, the last one's suffix shared (一 → 一级)."""
+    parts = [x for x in _LIST_SEP.split(t) if x]
+    if len(parts) < 2 or len(parts) != len(_LIST_SEP.split(t)):
+        return None
+    last = parts[-1]
+    found: list[Qualifier] = []
+    for part in parts:
+        tries = [part] + [part + last[k:] for k in range(1, len(last)) if part != last]
+        q = next((q for w in tries if (q := find(w, parent)) is not None and "=" in q.filter
+                  and q.filter.endswith(f"'{compact(q.text)}'")), None)
+        if q is None:
+            return None
+        found.append(q)
+    if len({(q.entity, q.element) for q in found}) != 1 or len({q.filter for q in found}) != len(found):
+        return None
+    q = found[0]
+    values = ", ".join(f"'{x.text}'" for x in found)
+    return Qualifier(q.entity, q.element, f"{q.element} in ({values})", t, q.name)
 
 
 def find(text: str, parent: str = "") -> Qualifier | None:
     """The qualifier a header names on its own (“一级”, “集中供养”, “务工”, “少数民族”), preferring the code list
-    the parent names (“残疾等级 > 一级”); None when the header is not just a qualifier."""
+    the parent names (“残疾等级 > 一级”), or several values of one list (“一、二级”); None when the header is
+    not just a qualifier."""
     t = compact(text)
+    if _LIST_SEP.search(t):
+        return _listed(t, parent)
     cores = {t, _SUFFIX.sub("", t)}
     # an alias counts only as written (“视力”), a label also with a suffix (“一级残疾人数”)
     hits = sorted((e for e in _index() if e.words == t or (e.label and e.words in cores)), key=lambda e: not e.label)

@@ -3,6 +3,14 @@ column's own words (a term must say what the column says, and what its parents a
 
 Pure functions over the matcher's prepared terms (anything with `.texts`), so they are tested through the
 matcher; kept apart so biaotong.forms.match stays about proposals.
+
+Fourth tuning round (2026-12-03): a flow header (本月新增, 本季度注销, 本月减少) is no stock term nor one of the other
+direction, and a term naming another event (新参保 for 新识别) is weaker; a stock header (本月末在保) is no flow
+term's; a name negated on one side only (饮水不安全 for 饮水安全, 未参保 inside 养老保险未参保人数) is the
+opposite count. These demote candidates without undoing the order the earlier steps chose. On that round's
+aggregate batch they turned four columns written with a wrong value (本月新增 > 户数 as 注销, 本月减少 > 人数 as
+低保人数, 本月新识别人数 as 新增参保) into right ones or abstentions, and cost nothing on the tuning half.
+The parent's words never promote a term of another unit (脱贫户 > 人数 is 脱贫人口数, not 脱贫户数; fifth round).
 """
 
 from __future__ import annotations
@@ -13,6 +21,7 @@ from typing import Any
 from biaotong.forms.model import LeafColumn
 from biaotong.forms.similarity import normalise, similarity
 from biaotong.forms.text import compact, split_units, strip_prefix
+from biaotong.forms.units import compatible
 
 ACCEPT = 0.72  # a direct match at least this good is proposed as is
 BASE_ACCEPT = 0.66  # a base indicator this good may take an age/sex filter
@@ -35,7 +44,9 @@ def parent_support(direct: list[tuple[float, Any]], leaf: LeafColumn,
                 q: Any) -> list[tuple[float, Any]]:
     """A bare 人数 / 合计 under a parent (面对青少年的讲座和培训 > 人数) is about the parent: a term sharing
     none of the parent's words is no match for it."""
-    if q.name or len(leaf.path) < 2 or not direct:
+    # a column naming only the period's flow (转移就业 > 本月新增) says no population either
+    own = re.sub("|".join((*_INTO, *_OUT_OF, "本期", "本年", "累计")), "", q.name or "")
+    if (own and own not in GENERIC) or len(leaf.path) < 2 or not direct:
         return direct
     parent = normalise(compact(strip_prefix(split_units(leaf.path[-2])[0])))
     if not parent or GROUP_NOISE.match(parent) or len(parent) < 2:
@@ -86,7 +97,7 @@ _PLAIN_TOKENS = {"人数", "人员", "人口", "情况", "统计", "重点", "�
 
 
 def prefer_context(direct: list[tuple[float, Any]], leaf: LeafColumn,
-                    topic: str) -> list[tuple[float, Any]]:
+                    topic: str, unit: str | None = None) -> list[tuple[float, Any]]:
     """The words of the parent header (else of the title) that the column does not repeat (重点人群签约 >
     高血压患者; 城乡居民基本医疗保险… > 参保人数 > 合计) pick, among terms naming the column's own words as well
     as the best one does, the one that also names them."""
@@ -119,10 +130,115 @@ def prefer_context(direct: list[tuple[float, Any]], leaf: LeafColumn,
 
     top_s, top = direct[0]
     base, top_own = cover(top), own_words(top)
+    # a term in another unit is no better however many of the parent's words it names (脱贫户 > 人数 is no
+    # 脱贫户数: the parent names whose persons are counted)
     better = [(cover(p), s, p) for s, p in direct[1:8]
-              if s >= max(0.6, top_s - window) and own_words(p) >= max(top_own, 0.8)]
+              if s >= max(0.6, top_s - window) and own_words(p) >= max(top_own, 0.8)
+              and compatible(unit, getattr(p, "unit", None)) is not False]
     better = [b for b in better if b[0] > base]
     if not better:
         return direct
     _c, s, p = max(better, key=lambda b: (b[0], b[1]))
     return [(s, p), *[x for x in direct if x[1] is not p]]
+
+
+# a flow's direction (into or out of a register); 新增 / 减少 are generic, the others name the event itself
+_INTO = ("新增", "增加", "新识别", "新登记", "新参保", "新签约", "新纳入", "新设立", "新认定")
+_OUT_OF = ("减少", "退出", "注销", "吊销", "终止", "停保", "清退")
+_GENERIC_FLOW = ("新增", "增加", "减少")
+_STOCK_WORDS = re.compile(r"(?<!上)[月季年期]末|在保|在册|实有|现有")
+
+
+def flow_direction(direct: list[tuple[float, Any]], leaf: LeafColumn) -> list[tuple[float, Any]]:
+    """A header saying a flow (本月新增 > 人数, 本季度注销) is a number of events in the period: a stock term
+    (低保人数) or one of the other direction (注销 for 新增) is no match for it, and a term naming another event
+    (新参保 for 新识别) is a weaker one; a header saying a stock (本月末在保 > 人数) is no flow term's."""
+    text = compact("".join(leaf.path or [leaf.name]))
+    into = [w for w in _INTO if w in text]
+    out = [w for w in _OUT_OF if w in text]
+    stock = bool(_STOCK_WORDS.search(text))
+    if (not into and not out and not stock) or (into and out) or not direct:
+        return direct
+    said = into or out
+
+    def factor(p: Any) -> float:
+        names = "".join(p.texts)
+        dated = bool((getattr(p.term, "expression", None) or {}).get("date"))
+        if not said:
+            return 0.7 if dated else 1.0
+        t_in, t_out = any(w in names for w in _INTO), any(w in names for w in _OUT_OF)
+        if (into and t_out and not t_in) or (out and t_in and not t_out):
+            return 0.5
+        if not dated:
+            return 0.6
+        own = [w for w in said if w not in _GENERIC_FLOW]
+        return 0.85 if own and not any(w in names for w in own) and (t_in or t_out) else 1.0
+
+    return _demote(direct, [factor(p) for _, p in direct])
+
+
+_NEGATED = re.compile(r"[不未非无](?=[\u4e00-\u9fff]{2})")
+
+
+def negation(direct: list[tuple[float, Any]], leaf: LeafColumn) -> list[tuple[float, Any]]:
+    """饮水安全 > 户数 is not 饮水不安全户数, 农业人口 not 非农业人口: a word negated in one name (不安全, 非农业)
+    and said plainly in the other makes the term the opposite count."""
+    h = normalise(compact("".join(leaf.path or [leaf.name])))
+    neg_h = {h[m.end():m.end() + 2] for m in _NEGATED.finditer(h)}
+    # 未签约人数 is refused by its own rule (biaotong.forms.coverage), which keeps 签约人数 as the designer's
+    # one-line choice: only the term's negations are held against it here
+    own_negated = normalise(compact(strip_prefix(split_units(leaf.name)[0]))).startswith("未")
+    factors = []
+    for i, (_s, p) in enumerate(direct):
+        if i >= 8:
+            factors.append(1.0)
+            continue
+        t = normalise(max(p.texts, key=lambda x: similarity(h, normalise(x))))
+        neg_t = {t[m.end():m.end() + 2] for m in _NEGATED.finditer(t)}
+        # a word negated on one side only, and said on the other side (where it is then not negated)
+        flip = any(w in h for w in neg_t - neg_h) or (not own_negated and any(w in t for w in neg_h - neg_t))
+        factors.append(0.6 if flip else 1.0)
+    return _demote(direct, factors)
+
+
+def prefer_specific(direct: list[tuple[float, Any]], leaf: LeafColumn) -> list[tuple[float, Any]]:
+    """孕产妇签约家庭医生人数 is 孕产妇签约数, not 家庭医生签约人数: when a close runner-up counts the same thing as
+    the best term narrowed by one more condition (its filter holds the best one's whole) and names a word of
+    the column the best term's names lack, the column asks for that narrower count."""
+    if len(direct) < 2 or direct[0][0] < ACCEPT:
+        return direct
+    from biaotong.forms.similarity import tokens
+
+    top_s, top = direct[0]
+    te = getattr(top.term, "expression", None) or {}
+    tf = te.get("filter")
+    if not tf or "ratio" in te:
+        return direct
+    own = normalise(compact(strip_prefix(split_units(leaf.name)[0])))
+    names = "".join(normalise(t) for t in top.texts)
+    missing = [w for w in tokens(own) if len(w) >= 2 and w not in _PLAIN_TOKENS and w not in names]
+    if not missing:
+        return direct
+    for s, p in direct[1:8]:
+        pe = getattr(p.term, "expression", None) or {}
+        pf = pe.get("filter") or ""
+        same = all(pe.get(k) == te.get(k) for k in ("agg", "entity", "of", "date", "window"))
+        if s >= max(0.6, top_s - 0.3) and same and pf != tf and tf in pf \
+                and any(w in "".join(normalise(t) for t in p.texts) for w in missing):
+            return [(s, p), *[x for x in direct if x[1] is not p]]
+    return direct
+
+
+def _demote(direct: list[tuple[float, Any]], factors: list[float]) -> list[tuple[float, Any]]:
+    """Scale some candidates down and move them below every kept one now scoring higher, leaving the kept
+    ones in the order the earlier steps chose (prefer_context may put a lower score first on purpose)."""
+    if all(f == 1.0 for f in factors):
+        return direct
+    kept = [x for x, f in zip(direct, factors, strict=True) if f == 1.0]
+    for (s, p), f in zip(direct, factors, strict=True):
+        if f == 1.0:
+            continue
+        low = s * f
+        at = next((i for i, (ks, _) in enumerate(kept) if ks < low), len(kept))
+        kept.insert(at, (low, p))
+    return kept

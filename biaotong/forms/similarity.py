@@ -1,5 +1,10 @@
 """Chinese text similarity for headers: jieba tokens (with the library's words as a user dictionary),
-character-level fuzzy ratios (rapidfuzz) and containment, normalised to 0..1."""
+character-level fuzzy ratios (rapidfuzz) and containment, normalised to 0..1.
+
+The report period reads alike however the report's frequency names it (本月 / 本季度 / 当月 → 本期), and the
+period's end (期末, 本月末, 年末) and 在保 are dropped as 在册 is: 期末户数 is 户数, 本月末在保 > 人数 the title's
+programme's persons (fourth tuning round, 2026-12-03: 20 leaves of its aggregate batch, none lost on the tuning
+half). 上月末 stays: a previous period's stock is another number."""
 
 from __future__ import annotations
 
@@ -21,6 +26,11 @@ _SYNONYMS: tuple[tuple[str, str], ...] = (
     ("居民户数", "户数"), ("低保对象", "低保人员"), ("最低生活保障", "低保"), ("特困供养", "特困"),
     ("特困人员救助供养", "特困"), ("建档立卡", ""), ("在册", ""), ("城乡居民", "城乡"), ("六十", "60"), ("八十", "80"),
 )
+# the end of the report period (期末, 本月末, 年末) and 在保 (on the assistance roll) say what 在册 says: a count is
+# of the stock at the period's end; 上月末 is kept (a previous period's stock is another number)
+_STOCK = re.compile(r"(?<!上)本?[月季年期]末|在保")
+# the period a report covers, however the report's frequency names it (本月新增 in a monthly report = 本期新增)
+_PERIOD = re.compile(r"本季度|本季|本月|当月|当期|当季")
 _DROP = re.compile(r"[()（）：:、，,。.\s\"'“”]")
 _STOP = {"的", "及", "和", "与", "或", "其中", "合计", "小计", "总计", "情况", "（", "）"}
 _added: set[str] = set()
@@ -30,6 +40,7 @@ def normalise(text: str) -> str:
     t = text
     for a, b in _SYNONYMS:
         t = t.replace(a, b)
+    t = _PERIOD.sub("本期", _STOCK.sub("", t))
     return _DROP.sub("", t)
 
 

@@ -2,10 +2,12 @@
 households, houses …).
 
 The header block grows down from its first row while a cell merged down, or a group with sub-headers under
-it, reaches the next row (up to six rows); a 甲/乙/1/2/3 row under it numbers the columns. Label columns are
-found by their header (地区, 乡镇（街道）, 村（社区）, 单位名称, 序号) or, failing that, by the body: a first column
-pre-listed with names. The layout is decided from all of it: roster columns (姓名, 身份证号) make a roster; a
-label column an aggregate form; a header over a single blank row a one-row card.
+it, reaches the next row (up to six rows); a 计量单位 row under it (a unit in every cell — any unit the unit
+families know, 名 included) gives the leaves their units and is never read as sub-headers; a 甲/乙/1/2/3 row
+under it numbers the columns (r4 fresh batch: a 计量单位 row of 名 was read as a sub-header row in 1 arrangement).
+Label columns are found by their header (地区, 乡镇（街道）, 村（社区）, 单位名称, 序号) or, failing that, by the
+body: a first column pre-listed with names. The layout is decided from all of it: roster columns (姓名, 身份证号)
+make a roster; a label column an aggregate form; a header over a single blank row a one-row card.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from biaotong.forms.labels import is_index, label_level
 from biaotong.forms.model import FormLayout, HeaderNode, LayoutKind, LeafColumn
 from biaotong.forms.notes import has_note, is_note_row, row_notes
 from biaotong.forms.text import compact, is_numeric, is_unit, split_units, strip_prefix, unit_line
+from biaotong.forms.units import family
 
 MAX_HEADER_ROWS = 6
 ROSTER_KEYS = {
@@ -63,7 +66,7 @@ def read_table(grid: Grid, head: Head, file: str, sheet: str) -> FormLayout:
         end += 1
         for leaf in leaves:
             text = compact(grid.text(end, column_index_from_string(leaf.column)))
-            if leaf.unit is None and is_unit(text):
+            if leaf.unit is None and _unit_word(text):
                 leaf.unit = text.strip("（）()")
         rows.append(end)
     code_row = end + 1 if _is_code_row(grid, end + 1) else None
@@ -137,8 +140,14 @@ def _has_children_below(grid: Grid, start: int, end: int) -> bool:
 def unit_row(grid: Grid, r: int) -> bool:
     """A 计量单位 row under the header: a unit (or — ) in every cell, 计量单位 in a label column."""
     cells = [t for s, t in grid.row_spans(r) if s.row == r]
-    named = sum(is_unit(t) for t in cells) + sum(compact(t) in ("计量单位", "单位") for t in cells)
-    return len(cells) >= 2 and named >= 1 and all(is_unit(t) or compact(t) in _UNIT_ROW_WORDS for t in cells)
+    named = sum(_unit_word(t) for t in cells) + sum(compact(t) in ("计量单位", "单位") for t in cells)
+    return len(cells) >= 2 and named >= 1 and all(_unit_word(t) or compact(t) in _UNIT_ROW_WORDS for t in cells)
+
+
+def _unit_word(text: str) -> bool:
+    """A unit note, or a unit the unit families know (名 counts people as 人 does; 党员 are counted in 名):
+    a 计量单位 row of 名 must not be read as a row of sub-headers."""
+    return is_unit(text) or family(compact(text).strip("（）()")) is not None
 
 
 def _is_code_row(grid: Grid, r: int) -> bool:

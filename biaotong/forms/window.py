@@ -3,6 +3,9 @@ in a group header above it (本月变动 > 出生) counts events within the peri
 
 A library indicator counted year to date (births_ytd: `window: cumulative`) is turned into its within-period
 twin when the library has one (deaths_period), else into the same expression without the cumulative window.
+
+A blank event column is only given a dated count saying the words of the group above it that name a subject
+(转移就业 > 本月新增 is no 本期新增特困人员数; 本月变动 > 死亡 names none and still finds deaths_period).
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from biaotong.forms.model import LeafColumn
+from biaotong.forms.rerank import cover_of
 from biaotong.forms.similarity import normalise
 from biaotong.forms.text import compact, split_units, strip_prefix
 
@@ -80,12 +84,26 @@ def _event_of(leaf: LeafColumn, word: str, unit: str | None, matcher: Matcher) -
     if not core:
         return None
     texts = [(normalise(word + core), 1.0), (normalise(word + core + "人数"), 1.0), (normalise(core + "人数"), 0.95)]
+    # 转移就业 > 本月新增: the group names whose event it is; a term saying none of its words (本期新增特困人员数)
+    # is another register's flow, the one the re-ranker already turned down
+    subject = _subject(leaf)
     best: tuple[float, Any] | None = None
     for p in matcher._indicators:
         expr = p.term.expression or {}
         if not expr.get("date") or expr.get("agg") not in ("count", "count_distinct"):
             continue
+        if subject and max(cover_of(subject, t) for t in p.texts) < 0.5:
+            continue
         s = matcher._score(p, texts, unit)
         if best is None or s > best[0]:
             best = (s, p.term)
     return best if best is not None and best[0] >= _EVENT_ACCEPT else None
+
+
+_FLOW_WORDS = re.compile(r"本月|当月|本期|当期|本季度?|当季|变动|变化|情况|动态|新增|增加|减少|人数|户数")
+
+
+def _subject(leaf: LeafColumn) -> str:
+    """The words of the group above the column that name a subject, not the period or the flow (本月变动: none)."""
+    parents = [compact(strip_prefix(split_units(p)[0])) for p in leaf.path[:-1]]
+    return normalise(_FLOW_WORDS.sub("", parents[-1])) if parents else ""

@@ -124,3 +124,69 @@ def test_folder_of_cards_each_recorded(county_ws: Workspace, tmp_path: Path) -> 
         ws = load_workbook(f)[layout.sheet]
         assert ws[truth["name_cell"]].value == name and len(code) == 12
         assert ws[truth["parent_cell"]].value  # its township
+
+
+def _boxed_card(last_row: list[tuple[str, str]]) -> bytes:
+    """A card drawn in boxes, two label/value pairs a row with merged value cells, the last boxed row given."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Border, Side
+
+    box = Border(*(Side(style="thin"),) * 4)
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws["A1"] = "村（社区）为老服务基本情况表"
+    ws.merge_cells("A1:F1")
+    ws["A2"], ws["D2"] = "村名：", "所属乡镇："
+    rows = [("60岁以上老年人（人）：", "80岁以上老年人（人）："), ("独居老人（人）：", "养老服务设施数（个）："), *last_row]
+    for r, (a, b) in enumerate(rows, start=3):
+        ws.cell(r, 1, a)
+        ws.cell(r, 4, b)
+        ws.merge_cells(start_row=r, start_column=2, end_row=r, end_column=3)
+        ws.merge_cells(start_row=r, start_column=5, end_row=r, end_column=6)
+        for c in range(1, 7):
+            ws.cell(r, c).border = box
+    footer = 3 + len(rows)
+    ws.cell(footer, 1, "填表人：        联系电话：        报出日期：    年  月  日")
+    ws.merge_cells(start_row=footer, start_column=1, end_row=footer, end_column=6)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def test_signature_words_of_the_units_own_fields_are_fields_not_the_footer() -> None:
+    data = _boxed_card([("服务站负责人：", "服务站值班电话："), ("管水员电话：", "水源类型：")])
+    layout = read_form_bytes(data)
+    assert layout.kind == "form"
+    fields = {leaf.cell: leaf.name for leaf in layout.leaves}
+    assert fields == {"B3": "60岁以上老年人", "E3": "80岁以上老年人", "B4": "独居老人", "E4": "养老服务设施数",
+                      "B5": "服务站负责人", "E5": "服务站值班电话", "B6": "管水员电话", "E6": "水源类型"}
+    # the real footer is still the footer; no note points at a field's cell (fill would write the filler's
+    # phone into 服务站值班电话)
+    assert {n.kind for n in layout.notes if n.position == "below"} >= {"filler", "phone", "date"}
+    assert not {n.value_cell for n in layout.notes} & set(fields)
+    assert layout.last_template_row == 6
+    # filled cards keep those cells blank when no value is given, and write the ones given
+    wb = load_workbook(io.BytesIO(fill_cards(data, layout, [Card("东风村", {"B3": 321, "E6": "地下水"})])))
+    ws = wb["东风村"]
+    assert ws["B3"].value == 321 and ws["E6"].value == "地下水"
+    assert ws["E5"].value is None and ws["B5"].value is None
+
+
+def test_a_boxed_signature_row_is_still_the_footer() -> None:
+    # 主要负责人 / 联系电话 are whose signature, not the unit's fields, even drawn in the card's boxes
+    layout = read_form_bytes(_boxed_card([("主要负责人：", "联系电话：")]))
+    assert [leaf.cell for leaf in layout.leaves] == ["B3", "E3", "B4", "E4"]
+    assert {n.kind: n.value_cell for n in layout.notes if n.cell in ("A5", "D5")} == {"head": "B5", "phone": "E5"}
+    signed = read_form_bytes(_boxed_card([("服务站负责人（签字）：", "填报日期：")]))
+    assert [leaf.cell for leaf in signed.leaves] == ["B3", "E3", "B4", "E4"]
+
+
+def test_field_label_tells_a_units_field_from_a_signature() -> None:
+    from biaotong.forms.notes import field_label
+
+    for text in ("服务站值班电话：", "管水员电话：", "服务站负责人：", "项目负责人:", "村委会电话："):
+        assert field_label(text), text
+    for text in ("联系电话：", "单位负责人：", "主要负责人：", "分管负责人：", "填报人电话：", "单位电话：",
+                 "负责人：", "项目负责人（签字）：", "填表人：  联系电话：", "管水员电话：13800000000", "管水员电话"):
+        assert not field_label(text), text

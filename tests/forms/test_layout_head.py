@@ -174,3 +174,37 @@ def test_period_columns_are_headers_not_a_date_line() -> None:
     assert [(leaf.role, leaf.name) for leaf in layout.leaves] == [
         ("label", "地区"), ("data", "2024年6月"), ("data", "2025年6月")]
     assert layout.template_labels == {3: "合计", 4: "城关镇"}
+
+
+def test_a_unit_row_of_ming_is_units_not_sub_headers() -> None:
+    # 计量单位 | 名 | 名 … under a two-level header whose right-hand columns are not merged down: 名 is a unit
+    # (persons), so row 6 must not become a header row passing 流动党员 on to the columns right of it
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws["A1"] = "村（社区）党组织和党员队伍情况统计表"
+    ws.merge_cells("A1:H1")
+    ws["A2"] = "填报单位（盖章）：          截至2025年6月30日"
+    ws.merge_cells("A2:H2")
+    heads = ["地区", "党员总数", "其中", None, None, "本年发展党员", "村两委成员", "党费收缴"]
+    for c, text in enumerate(heads, start=1):
+        ws.cell(3, c, text)
+    ws.merge_cells("A3:A4")
+    ws.merge_cells("C3:E3")
+    for c, text in enumerate(["女党员", "预备党员", "流动党员"], start=3):
+        ws.cell(4, c, text)
+    for c, text in enumerate(["计量单位", "名", "名", "名", "名", "名", "人", "元"], start=1):
+        ws.cell(5, c, text)
+    for c, text in enumerate(["甲", 1, 2, 3, 4, 5, 6, 7], start=1):
+        ws.cell(6, c, text)
+    for r, name in enumerate(["东风村", "红旗社区"], start=7):
+        ws.cell(r, 1, name)
+    layout = read_form_bytes(_save(wb))
+    assert layout.kind == "aggregate"
+    assert layout.header_rows == [3, 4, 5] and layout.code_row == 6 and layout.first_data_row == 7
+    assert [(leaf.column, leaf.role) for leaf in layout.leaves if leaf.role != "data"] == [("A", "label")]
+    assert {leaf.column: (leaf.path, leaf.unit) for leaf in layout.data_columns} == {
+        "B": (["党员总数"], "名"), "C": (["其中", "女党员"], "名"), "D": (["其中", "预备党员"], "名"),
+        "E": (["其中", "流动党员"], "名"), "F": (["本年发展党员"], "名"), "G": (["村两委成员"], "人"),
+        "H": (["党费收缴"], "元")}
+    assert layout.template_labels == {7: "东风村", 8: "红旗社区"}

@@ -77,3 +77,28 @@ def test_sex_and_topic() -> None:
     assert find_sex("其中：女") == "女" and find_sex("性别男") == "男" and find_sex("女性") == "女"
     assert find_sex("妇幼保健") is None
     assert topic_of("2021年7月城市低保对象综合统计表") == "低保"
+
+
+def test_report_kinds_leave_the_titles_subject() -> None:
+    # 月报表 / 进度表 / 动态管理 say how a form is reported; the topic is whom it counts
+    assert topic_of("农村最低生活保障动态管理月报表") == "最低生活保障"
+    assert topic_of("残疾人基本服务状况统计表") == "残疾人"
+    assert topic_of("农村劳动力转移就业监测月报表") == "劳动力转移就业监测"
+
+
+def test_period_end_and_period_words_read_as_the_report_period() -> None:
+    from biaotong.forms.similarity import normalise
+
+    assert normalise("本月末在保人数") == "人数" and normalise("期末户数") == "户数"
+    assert normalise("上月末户籍人口").startswith("上月末")  # a previous period's stock stays another number
+    assert normalise("本季度新登记户数") == normalise("本期新登记户数")
+
+
+def test_listed_code_values_and_numbering() -> None:
+    from biaotong.forms.qualifiers import find
+    from biaotong.forms.text import strip_prefix
+
+    assert strip_prefix("一、二级") == "一、二级" and strip_prefix("一、低保户数") == "低保户数"
+    q = find("一级和二级")
+    assert q is not None and q.filter == "disability_grade in ('一级', '二级')"
+    assert find("城市和农村") is None  # status words read by rule (户口性质), not labels to list: no filter

@@ -12,6 +12,7 @@ number into a column whose truth is `unmapped` is counted apart (`wrongly_filled
 from __future__ import annotations
 
 import math
+import random
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -43,6 +44,7 @@ class LeafVerdict:
     right: bool
     wrongly_filled: bool = False
     why: str = ""
+    wrong_value: bool = False  # a number (or roster element) written where the truth wants another one
 
 
 @dataclass
@@ -63,6 +65,10 @@ class FormVerdict:
     def wrongly_filled(self) -> int:
         return sum(v.wrongly_filled for v in self.leaves)
 
+    @property
+    def wrong_values(self) -> int:
+        return sum(v.wrong_value for v in self.leaves)
+
 
 def describe(p: Proposal | None) -> str:
     if p is None:
@@ -82,6 +88,7 @@ class Population:
 
         self.catalog = load_catalog()
         county = make_county(n_households=n_households, seed=seed)
+        _widen(county, seed)
         self.con = duckdb.connect()
         rows = {"resident": county.residents, "household": county.households, "enterprise": county.enterprises,
                 "village": county.villages}
@@ -131,6 +138,48 @@ class Population:
         if extra_filter:
             expr["filter"] = f"({expr['filter']}) and ({extra_filter})" if expr.get("filter") else extra_filter
         return expr
+
+
+def _widen(county: Any, seed: int) -> None:
+    """Give every kind of record the corpus truths count at least a few members in the judged month.
+
+    The report tests' county leaves some things empty (nobody born or moved out in 2025-06, no 预备党员, no
+    脱贫户 households, no 消防-checked enterprise): a truth that is 0 in every village is met by any proposal
+    that is 0 too, so the judge could not tell a right composition from a wrong one. Only the judge's copy
+    is changed; the report tests keep their county as it is."""
+    rng = random.Random(seed * 7919 + 1)
+    june = [date(2025, 6, d) for d in (3, 10, 17, 24)]
+    for r in county.residents:
+        age = None if r.get("birth_date") is None else 2025 - r["birth_date"].year
+        x = rng.random()
+        if x < 0.02 and r.get("deregistered_date") is None and r.get("death_date") is None:
+            r["birth_date"] = rng.choice(june)  # born this month (registered then too)
+            r["registered_date"] = r["birth_date"]
+            r["student_status"] = None
+        elif x < 0.04 and r.get("deregistered_date") is None and r.get("death_date") is None:
+            r["deregistered_date"], r["deregister_reason"] = rng.choice(june), "2"  # moved out this month
+        if r.get("assistance_category") in ("1", "4") and rng.random() < 0.25:
+            r["assistance_start_date"], r["assistance_end_date"] = date(2025, 6, 1), None  # new this month
+        if age is not None and age >= 18 and rng.random() < 0.03:
+            r["political_status"] = "02"  # 预备党员
+        elif age is not None and age >= 18 and rng.random() < 0.08:
+            r["political_status"] = "01"
+        if r.get("sex") == "2" and age is not None and 22 <= age < 60 and rng.random() < 0.02:
+            r["enlist_date"], r["discharge_date"] = date(2025 - age + 18, 9, 1), date(2025 - age + 20, 12, 1)
+            r["service_branch"] = r.get("service_branch") or "1"
+        if age is not None and 3 <= age < 6 and rng.random() < 0.7:
+            r["student_status"] = "1"  # 在园幼儿
+    for h in county.households:
+        x = rng.random()
+        h["poverty_household_type"] = "1" if x < 0.2 else "2" if x < 0.26 else "3"
+        if rng.random() < 0.05:
+            h["household_type"] = "2"  # 集体户
+        h["rental_housing"] = rng.random() < 0.15
+    for e in county.enterprises:
+        e["fire_safety_checked"] = rng.random() < 0.5
+        if rng.random() < 0.15:
+            e["established_date"] = rng.choice(june)
+            e["deregistered_date"], e["business_status"] = None, "1"
 
 
 def same(a: dict[str, float | None], b: dict[str, float | None], scale_a: float = 1.0, scale_b: float = 1.0) -> bool:
@@ -193,6 +242,7 @@ class Judge:
         if "element" in truth:
             want = str(truth["element"])
             out.right = p.kind in ("element", "collected") and p.target in (want, want.split(".", 1)[-1])
+            out.wrong_value = p.kind in WRITES and not out.right
             return out
         try:
             expected = self.truth_values(t, leaves)
@@ -204,6 +254,7 @@ class Judge:
             out.why = "proposes no value"
             return out
         out.right = same(got[0], expected[0], got[1], expected[1])
+        out.wrong_value = not out.right
         return out
 
     def truth_values(self, t: dict[str, Any], leaves: list[dict[str, Any]]) -> tuple[dict[str, Any], float]:
