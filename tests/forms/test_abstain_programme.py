@@ -16,9 +16,8 @@ from biaotong.forms import read_form
 from biaotong.forms.abstain import EVIDENCE, _prefixed, _unsegmented, review
 from biaotong.forms.coverage import measure_of_group, other_programme
 from biaotong.forms.match import Matcher, Proposal
-from biaotong.forms.sketch import SketchOptions, sketch_form
-
-_PLAIN = SketchOptions(meta_line="填表单位：                    填表日期：    年  月  日")
+from biaotong.forms.sketch import sketch_form
+from tests.forms.refusals import PLAIN, refused
 
 
 @pytest.fixture(scope="module")
@@ -38,24 +37,19 @@ def got(matcher: Matcher, tmp_path_factory: pytest.TempPathFactory) -> dict[str,
         "企业数(户)", "小微企业数(户)",                        # P Q
     ]
     path = tmp_path_factory.mktemp("programme") / "救助和市场主体情况表.xlsx"
-    path.write_bytes(sketch_form("社会救助和市场主体情况表", header, options=_PLAIN))
+    path.write_bytes(sketch_form("社会救助和市场主体情况表", header, options=PLAIN))
     layout = read_form(path)
     assert layout.kind == "aggregate"
     return {p.column: p for p in matcher.match(layout)}
 
 
-def _refused(p: Proposal, word: str, runner_up: str) -> None:
-    assert p.kind == "unmapped" and p.target is None and p.expression is None, (p.title, p.kind, p.target)
-    assert p.reason.startswith("证据不足：") and f"「{word}」" in p.reason, p.reason
-    assert p.candidates[0].id == runner_up, p.candidates  # what it would have written: one step to take it
-
 
 def test_a_measure_of_another_programme_abstains(got: dict[str, Proposal]) -> None:
-    _refused(got["J"], "医疗", "resident.assistance_amount")  # 1.0 similar: 救助金额 is an alias of 月保障金
+    refused(got["J"], "医疗", "resident.assistance_amount")  # 1.0 similar: 救助金额 is an alias of 月保障金
     assert "「医疗救助」的数" in got["J"].reason
-    _refused(got["I"], "临时", "resident.assistance_amount")  # temporary assistance is no monthly allowance
-    _refused(got["L"], "两项", "old_age_allowance_amount")  # 两项补贴 are the disability subsidies
-    _refused(got["N"], "食品", "fire_checked_entities")  # a food inspection is no fire inspection
+    refused(got["I"], "临时", "resident.assistance_amount")  # temporary assistance is no monthly allowance
+    refused(got["L"], "两项", "old_age_allowance_amount")  # 两项补贴 are the disability subsidies
+    refused(got["N"], "食品", "fire_checked_entities")  # a food inspection is no fire inspection
     # 转移就业 > 本月新增: whether the matcher's own score or the group's 转移 refuses it, no flow is written
     # (the rule itself: test_measure_of_group_as_a_pure_function)
     assert got["M"].kind == "unmapped" and got["M"].target is None, got["M"].reason
@@ -76,7 +70,7 @@ def test_a_measure_of_the_terms_own_programme_is_kept(got: dict[str, Proposal]) 
 
 def test_a_size_class_in_front_of_a_short_name_abstains(got: dict[str, Proposal]) -> None:
     assert (got["P"].kind, got["P"].target) == ("indicator", "enterprises")
-    _refused(got["Q"], "小微", "enterprises")
+    refused(got["Q"], "小微", "enterprises")
     assert "另一部分人群" in got["Q"].reason
 
 
@@ -112,7 +106,7 @@ def test_words_jieba_cannot_segment_still_narrow_a_name(matcher: Matcher) -> Non
 def _reviewed(matcher: Matcher, tmp_path: Path, title: str, header: list) -> dict[str, Proposal]:
     """Read a real .xlsx and review every proposal again with the form's title, as the matcher's checks do."""
     path = tmp_path / f"{title}.xlsx"
-    path.write_bytes(sketch_form(title, header, options=_PLAIN))
+    path.write_bytes(sketch_form(title, header, options=PLAIN))
     layout = read_form(path)
     assert layout.kind == "aggregate" and layout.title == title
     leaves = {leaf.key: leaf for leaf in layout.leaves}
@@ -124,13 +118,13 @@ def test_a_column_of_the_titles_programme_is_not_another_programmes(matcher: Mat
     got = _reviewed(matcher, tmp_path, "特困人员救助供养情况季报表",
                     ["村（社区）", "特困人员数(人)", "护理补贴发放人数(人)", "残疾人护理补贴人数(人)"])
     assert (got["B"].kind, got["B"].target) == ("indicator", "tekun_persons")  # the term says 特困 itself
-    _refused(got["C"], "残疾人", "disability_care_subsidy")  # the 特困 form's own care subsidy: another number
+    refused(got["C"], "残疾人", "disability_care_subsidy")  # the 特困 form's own care subsidy: another number
     assert "特困人员" in got["C"].reason
     assert (got["D"].kind, got["D"].target) == ("indicator", "disability_care_subsidy")  # the header names it
     got = _reviewed(matcher, tmp_path, "城乡居民医疗保险参保缴费进度表",
                     ["村（社区）", "居民医保参保人数(人)", "已缴费人数(人)", "养老保险缴费人数(人)"])
     assert (got["B"].kind, got["B"].target) == ("indicator", "med_insured_resident")
-    _refused(got["C"], "养老保险", "pension_paying")  # paid the medical insurance, not the pension
+    refused(got["C"], "养老保险", "pension_paying")  # paid the medical insurance, not the pension
     assert (got["D"].kind, got["D"].target) == ("indicator", "pension_paying")
 
 
@@ -164,7 +158,7 @@ def test_a_bare_amount_under_a_programme_heading_is_its_programmes_amount(matche
     path = tmp_path / "社会救助资金发放情况表.xlsx"
     path.write_bytes(sketch_form("社会救助资金发放情况表", [
         "村（社区）", ("城乡低保", ["人数(人)", "发放金额(元)"]), ("特困供养", ["人数(人)", "发放金额(元)"]),
-        ("临时救助", ["人次", "救助金额(元)"])], options=_PLAIN))
+        ("临时救助", ["人次", "救助金额(元)"])], options=PLAIN))
     got = {p.column: p for p in matcher.match(read_form(path))}
     assert (got["C"].kind, got["C"].target) == ("indicator", "dibao_amount")
     assert (got["E"].kind, got["E"].target) == ("indicator", "tekun_amount")
@@ -178,7 +172,7 @@ def test_a_flow_names_what_flows_and_a_heading_names_the_programme(matcher: Matc
     header = ["乡镇（街道）", "本月新增领取待遇人数(人)", "本月新增低保人数(人)", ("医疗救助", ["人次"]),
               ("养老服务补贴", ["享受人数(人)"]), "本期新登记市场主体数(户)"]
     path = tmp_path / "民生保障情况表.xlsx"
-    path.write_bytes(sketch_form("民生保障工作情况统计表", header, options=_PLAIN))
+    path.write_bytes(sketch_form("民生保障工作情况统计表", header, options=PLAIN))
     got = {p.column: p for p in matcher.match(read_form(path))}
     for col in ("B", "D", "E"):
         assert got[col].kind == "unmapped", (col, got[col].kind, got[col].target)
