@@ -9,7 +9,8 @@ proposal that would write a value passes three checks after matching (and after 
    roster's own elements).
 2. **What the header asks beyond the proposal** (biaotong.forms.coverage): a qualifier no system honours
    (上年同期, 计划, 完成率, 人次, 资金来源, 走访 …) that the proposed term does not say, a word of the column
-   that no catalog or library text contains (规范管理人数 under 高血压患者), an age group outside the proposal's
+   that no catalog or library text contains (规范管理人数 under 高血压患者), one code value under a group of values
+   written as the group's figure (危房户数 > C级 as 危房户数, `_value_gap`), an age group outside the proposal's
    ages, or a part of a figure each village writes whole (流动党员数) makes the value a different number; so does
    a bare measure under a heading of another programme (医疗救助 > 救助金额 is no 月保障金: the term's names, its
    filter and the names of the data elements it is computed from must say the heading's words), and words in
@@ -164,9 +165,28 @@ def _gap(prop: Proposal, leaf: LeafColumn, vocab: Vocabulary, defined: Sequence[
         gap = narrows_rate(own, honoured, defined)
     if gap is None and not roster:  # a roster's header names its row's element (学生姓名), not a population
         gap = _unread_gap(leaf, own, prop, term, vocab, honoured)
+    if gap is None and not roster:
+        gap = _value_gap(leaf, own, flt, "\n".join(term.texts) if term is not None else "")
     if gap is None and not roster and term is not None:
         gap = flow_subject(own, "\n".join([honoured, *_source_texts(prop, term, vocab)]), defined)
     return gap
+
+
+def _value_gap(leaf: LeafColumn, own: str, flt: str, names: str) -> Gap | None:
+    """危房户数 > C级 written as 危房户数: a column that is one value of a code list (C级, 集中供养, 一级) counts
+    that value; a proposal that reads the same element for other values too (in ('C级', 'D级')) writes the
+    group's whole figure, another number — unless the term is named so (常住人口 counts 常住 and 流入)."""
+    from biaotong.forms.compose import parents_of
+    from biaotong.forms.qualifiers import find
+
+    groups = parents_of(leaf)
+    q = find(own, groups[-1] if groups else "")
+    if q is None or not re.fullmatch(r"\w+ = '[^']*'", q.filter) or q.element not in flt \
+            or re.sub(r"数$", "", compact(own)) in {re.sub(r"数$", "", n) for n in names.split("\n")}:
+        return None
+    if q.filter in flt.replace("(", "").replace(")", ""):
+        return None
+    return Gap(q.text, "", unread=True)
 
 
 def _unread_gap(leaf: LeafColumn, own: str, prop: Proposal, term: Term | None, vocab: Vocabulary,

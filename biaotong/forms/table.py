@@ -7,7 +7,8 @@ families know, 名 included) gives the leaves their units and is never read as s
 under it numbers the columns (r4 fresh batch: a 计量单位 row of 名 was read as a sub-header row in 1 arrangement).
 Label columns are found by their header (地区, 乡镇（街道）, 村（社区）, 单位名称, 序号) or, failing that, by the
 body: a first column pre-listed with names. The layout is decided from all of it: roster columns (姓名, 身份证号)
-make a roster; a label column an aggregate form; a header over a single blank row a one-row card.
+make a roster (a count about IDs, 本年办理居民身份证件数, is an aggregate's figure, not an ID column); a label
+column an aggregate form; a header over a single blank row a one-row card.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ ROSTER_KEYS = {
 }
 _ID_PART = re.compile(r"身份证|身份号码|证件号|证号|社会保障号|社保卡号|学籍号|个人编号|户编号|档案编号")
 _ENTITY_PART = re.compile(r"名称$|编号$|地址$|位置$|证号$|号码$|姓名|户主")
+# a count about IDs (本年办理居民身份证件数, 已发放残疾证人数) is an aggregate's figure, not a column of IDs
+_COUNT_OF = re.compile(r"(?:件数|人数|张数|个数|户数|数量|次数|[数率额])$")
 _CODE_ROW_CHARS = set("甲乙丙丁戊己庚辛")
 _UNIT_ROW_WORDS = {"计量单位", "单位", "—", "-", "--", "/", "——", "×"}
 _MEASURE = re.compile(r"数|率|额|金|人|户|面积|比|量|值|标准|补贴|费|次|合计|小计|总计|收入|产值|个|[0-9]")
@@ -276,7 +279,7 @@ def _is_roster(leaves: list[LeafColumn]) -> bool:
         if (pos == 0 and is_index(n)) or _label_level(leaf):
             continue
         pos += 1
-        if n in ROSTER_KEYS or _ID_PART.search(n):
+        if n in ROSTER_KEYS or (_ID_PART.search(n) and not _COUNT_OF.search(n)):
             return True
         if (n.endswith("姓名") and pos <= 3) or (n.endswith("名称") and pos == 1):
             return True

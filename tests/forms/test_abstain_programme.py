@@ -181,3 +181,22 @@ def test_a_flow_names_what_flows_and_a_heading_names_the_programme(matcher: Matc
     assert "医疗" in got["D"].reason and "养老服务补贴" in got["E"].reason
     assert (got["C"].kind, got["C"].target) == ("indicator", "dibao_new")
     assert (got["F"].kind, got["F"].target) == ("indicator", "market_new")
+
+
+def test_one_code_value_under_a_group_of_values_is_not_the_groups_figure(matcher: Matcher, tmp_path: Path) -> None:
+    """危房户数 > C级 / D级 is never written as 危房户数 (C级 and D级 together); 常住人口 keeps 常住人口数, whose
+    library count takes 常住 and 流入 by its own name. A column counting ID documents (本年办理居民身份证件数) does
+    not make the form a roster."""
+    header = ["乡镇（街道）", ("危房户数(户)", ["合计", "C级", "D级"]), "常住人口(人)", "本年办理居民身份证件数(件)"]
+    path = tmp_path / "住房与人口情况表.xlsx"
+    path.write_bytes(sketch_form("农村住房与人口情况统计表", header, options=PLAIN))
+    layout = read_form(path)
+    assert layout.kind == "aggregate"
+    got = {p.column: p for p in matcher.match(layout)}
+    for col in ("C", "D"):
+        p = got[col]
+        wrote_total = p.kind == "indicator" and p.target == "unsafe_housing_households"
+        assert not wrote_total, (col, p.reason)
+        if p.kind in ("indicator", "expression"):  # a composition of that one value is right too
+            assert f"'{p.name}'" in str(p.expression), (col, p.expression)
+    assert (got["E"].kind, got["E"].target) == ("indicator", "pop_permanent")
