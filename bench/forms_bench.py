@@ -5,6 +5,7 @@ the hand-made forms (tests/forms/catalog_forms.py) and the six early held-out sk
     python bench/forms_bench.py --half tuning --misses   # per-column misses — of the TUNING half only
     python bench/forms_bench.py --half tuning --calibration   # abstention margins — of the TUNING half only
     python bench/forms_bench.py --json             # the same figures as JSON
+    python bench/forms_bench.py --folder tests/forms/corpus/next --half tuning --misses   # a waiting blind batch
 
 The held-back half is never shown column by column: nobody tunes on it.
 `wrong-fill` counts leaf columns written although their truth is unmapped (goal 0); `wrong-value` counts leaf
@@ -102,12 +103,14 @@ def sketches(matcher: Matcher) -> dict[str, object]:
             "sketch_held_out_columns": total, "sketch_held_out_right": ok, "sketch_misses": misses}
 
 
-def corpus_half(half: str, matcher: Matcher, variants: int, out: Path) -> tuple[dict[str, object], list]:
+def corpus_half(half: str, matcher: Matcher, variants: int, out: Path,
+                folder: Path | None = None) -> tuple[dict[str, object], list]:
     from tests.forms.corpus.judge import Judge
     from tests.forms.corpus.render import corpus
 
     judge = Judge(matcher)
-    verdicts = [judge.judge_file(path, truth) for path, truth in corpus(out / half, half, variants=variants)]
+    found = corpus(out / half, half, variants=variants, **({"folder": folder} if folder else {}))
+    verdicts = [judge.judge_file(path, truth) for path, truth in found]
     forms = len(verdicts)
     leaves = sum(len(v.leaves) for v in verdicts)
     stats = {
@@ -194,6 +197,8 @@ def main() -> None:
                     help="abstention margins: each column whose truth is unmapped, its best candidate and score, and "
                          "the lowest confidence of a right write (tuning half only)")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--folder", type=Path, help="definitions folder other than tests/forms/corpus/defs "
+                    "(tests/forms/corpus/next: blind batches waiting; tuning only)")
     args = ap.parse_args()
     t0 = time.perf_counter()
     matcher = Matcher(load_vocabulary())
@@ -208,7 +213,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for half in halves:
             t = time.perf_counter()
-            stats, verdicts = corpus_half(half, matcher, args.variants, Path(tmp))
+            stats, verdicts = corpus_half(half, matcher, args.variants, Path(tmp), args.folder)
             stats["seconds"] = round(time.perf_counter() - t, 1)
             report[half] = stats
             if args.misses and half == "tuning":

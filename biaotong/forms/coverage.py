@@ -281,7 +281,7 @@ def unread_qualifier(text: str, said: str, fields: Iterable[str], entity: str | 
     political status 群众, 养老服务补贴 no 居住事由 服务), not a harmless one (在册), not an age group an age
     filter reads (学前儿童（0-6岁）), and only of the proposal's `entity` (a village's or a household's figure
     describes residents too)."""
-    from biaotong.forms.qualifiers import _index, scan
+    from biaotong.forms.qualifiers import scan, words_in
     from biaotong.forms.similarity import tokens
 
     t = compact(text)
@@ -291,7 +291,7 @@ def unread_qualifier(text: str, said: str, fields: Iterable[str], entity: str | 
     for q in scan(t):
         if q.element in read or (entity and q.entity != entity and entity not in ("village", "household")):
             continue
-        words = [e.words for e in _index() if e.qual.element == q.element and e.words in t]
+        words = words_in(t, q.element)
         at = [w for w in words if any(t.startswith(w, i) and _HEAD_TAIL.fullmatch(t[i + len(w):]) for i in starts)
               and w not in _HARMLESS | _EVERYONE and not any(a in w or w in a for a in ages)]
         if not at or any(w in said for w in words) or q.text in said:

@@ -168,6 +168,12 @@ def _negated(q: Qualifier) -> Qualifier:
     return Qualifier(q.entity, q.element, flt, "非" + q.text, q.name)
 
 
+def words_in(text: str, element: str) -> list[str]:
+    """The words (code labels, aliases, status words) of one element's qualifiers that `text` contains."""
+    t = compact(text)
+    return [e.words for e in _index() if e.qual.element == element and e.words in t]
+
+
 def scan(text: str) -> list[Qualifier]:
     """Every qualifier named inside a text, longest words first, without overlaps (非农业 before 农业), read
     with its negation (未终止, 不含暂停 → not that value); a value the text only includes (含暂停) does not

@@ -102,3 +102,16 @@ def test_listed_code_values_and_numbering() -> None:
     q = find("一级和二级")
     assert q is not None and q.filter == "disability_grade in ('一级', '二级')"
     assert find("城市和农村") is None  # status words read by rule (户口性质), not labels to list: no filter
+
+
+def test_a_narrower_term_naming_the_columns_extra_word_comes_first(matcher: Matcher) -> None:
+    """孕产妇签约家庭医生人数 contains the alias 签约家庭医生人数 of 家庭医生签约人数, but 孕产妇 narrows it: the library's
+    孕产妇签约数 (the same filter and 孕产妇) is the column's term, whether it is written or offered as the runner-up;
+    家庭医生签约人数 is never written there."""
+    from biaotong.forms.sketch import sketch_form
+
+    layout = read_form_bytes(sketch_form("孕产妇和儿童健康管理情况表", ["乡镇（街道）", "孕产妇签约家庭医生人数(人)"]))
+    p = next(x for x in matcher.match(layout) if x.column == "B")
+    assert p.target != "fd_signed"
+    best = p.target if p.kind == "indicator" else p.candidates[0].id
+    assert best == "fd_signed_pregnant", (p.kind, p.target, p.candidates[:2])

@@ -617,10 +617,12 @@ def load_defs(half: str | None = None, folder: Path = DEFS) -> list[dict[str, An
     return out
 
 
-def corpus(out_dir: Path, half: str, variants: int = 4, seed: int = 0) -> list[tuple[Path, dict[str, Any]]]:
-    """Render `variants` arrangements of every definition of `half`; each .xlsx gets its truth .json beside."""
+def corpus(out_dir: Path, half: str, variants: int = 4, seed: int = 0,
+           folder: Path = DEFS) -> list[tuple[Path, dict[str, Any]]]:
+    """Render `variants` arrangements of every definition of `half` in `folder`; each .xlsx gets its truth .json
+    beside."""
     out: list[tuple[Path, dict[str, Any]]] = []
-    for defn in load_defs(half):
+    for defn in load_defs(half, folder):
         for v in range(variants):
             path = Path(out_dir) / f"{defn['id']}-v{v}.xlsx"
             truth = render_form(defn, v, path, seed=seed)
