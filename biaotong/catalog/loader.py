@@ -5,11 +5,11 @@ extra dir)::
 
     departments.yaml      departments: [{id, name, aliases}]
     entities.yaml         entities: [{id, name, key, org, aliases}]
-    codelists/<id>.yaml   one code list: {id, name, standard, codes: [{code, label, aliases}]}
+    codelists/<id>.yaml   one code list: {id, name, standard, codes: [{code, label, aliases, includes}]}
     elements/<entity>.yaml  {entity: <entity>, elements: [{code, name, aliases, value_type, ...}]}
 
 Later directories override earlier ones by id (department, entity, code list) or by (entity, code) for
-elements: the keys they give replace the earlier values, except `aliases`, which are added to the earlier
+elements: the keys they give replace the earlier values, except `aliases` (and a code's `includes`), which are added to the earlier
 ones (so an administrator can teach the catalog the wordings of local forms). Codes of a code list merge by
 code the same way. Duplicates inside one directory are errors. Everything is validated once at the end,
 and every error names the file and the key.
@@ -210,9 +210,8 @@ def _read_code_list(data: dict[str, Any], shown: str, state: _State, seen: dict[
                 by_code[code] = dict(c)
             else:
                 merged = {**prev, **c}
-                merged["aliases"] = list(
-                    dict.fromkeys([*_as_list(prev.get("aliases")), *_as_list(c.get("aliases"))])
-                )
+                for key in ("aliases", "includes"):  # an administrator's words add to the package's
+                    merged[key] = list(dict.fromkeys([*_as_list(prev.get(key)), *_as_list(c.get(key))]))
                 by_code[code] = merged
         data = {
             **old.data,
@@ -320,7 +319,7 @@ def _build(state: _State) -> Catalog:
         entities=[EntityType(e.id, e.name, e.key, e.org, tuple(e.aliases), e.registered_by) for e in entities.values()],
         code_lists=[
             CodeList(
-                c.id, c.name, c.standard, tuple(Code(x.code, x.label, tuple(x.aliases)) for x in c.codes)
+                c.id, c.name, c.standard, tuple(Code(x.code, x.label, tuple(x.aliases), tuple(x.includes)) for x in c.codes)
             )
             for c in lists.values()
         ],
@@ -332,7 +331,7 @@ def _check_code_list(spec: CodeListSpec, raw: _Raw) -> None:
     """A label or alias must name one code only, or lookups would be ambiguous."""
     owner: dict[str, str] = {}
     for i, c in enumerate(spec.codes):
-        for text in (c.label, *c.aliases):
+        for text in (c.label, *c.aliases, *c.includes):
             t = text.strip().lower()
             if owner.setdefault(t, c.code) != c.code:
                 raise CatalogError(

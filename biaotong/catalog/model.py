@@ -24,6 +24,7 @@ class Code:
     code: str
     label: str
     aliases: tuple[str, ...] = ()
+    includes: tuple[str, ...] = ()  # kinds lumped into this code: read as it, never a synonym of it
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ class CodeList:
         # Exact code first, then labels and aliases (case-insensitive), so '1', '男', 'M' all resolve.
         index: dict[str, str] = {}
         for c in self.codes:
-            for text in (c.label, *c.aliases):
+            for text in (c.label, *c.aliases, *c.includes):
                 index.setdefault(text.strip().lower(), c.code)
         for c in self.codes:
             index[c.code.lower()] = c.code

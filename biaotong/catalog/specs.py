@@ -34,6 +34,9 @@ class CodeSpec(_Spec):
     code: CodeValue
     label: Text
     aliases: list[Text] = Field(default_factory=list)
+    # kinds this code lumps together (其他优抚对象: 在乡复员军人, 参战参试退役人员 …): a source value naming one
+    # reads as this code, but a form's header naming one asks for a part of it, not for the code
+    includes: list[Text] = Field(default_factory=list)
 
 
 class CodeListSpec(_Spec):

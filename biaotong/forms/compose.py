@@ -76,6 +76,7 @@ _ONLY_SUFFIX = re.compile(r"(?:人员数|人数|户数|人口数|人口|人员|�
 _AGE_GROUPS = {"老年人": AgeRange(60, None, "老年人"), "老年": AgeRange(60, None, "老年"),
                "老人": AgeRange(60, None, "老人")}
 _PART_GROUP = re.compile(r"^(?:其中|内|含)[:：]?$")
+_GLOSS = re.compile(r"^[^（(]{1,8}[（(]([^）)]{2,12})[)）]$")  # 重度（一、二级）: a word and what it means
 # the head nouns a part repeats from its owner (脱贫家庭学生 under 困难家庭学生)
 _NEGATED = re.compile(r"^(?:未|不|非|无)")
 _HEAD_NOUN = re.compile(r"(?:在校生|学生|劳动力|人口|人员|家庭|儿童|老人|患者|对象|人|户)$")
@@ -91,10 +92,16 @@ class FormContext:
     ratios: dict[str, tuple[str, str]] = field(default_factory=dict)
     done: list[tuple[LeafColumn, Proposal]] = field(default_factory=list)
     topic: str = ""  # the title's subject (biaotong.forms.match.topic_of): 退役军人就业创业
+    unread: dict[str, str] = field(default_factory=dict)  # leaf key → why its notes' definition cannot be counted
 
     @classmethod
     def of(cls, title: str | None, notes: list[str]) -> FormContext:
         return cls(title or "", notes, definitions(notes), ratio_definitions(notes))
+
+    def told(self) -> tuple[str, ...]:
+        """The terms the notes define by what elements read: only these may use words no catalog text has. A
+        definition by 外地, 户籍在外县 or 代缴 explains a word, it does not make it countable."""
+        return tuple(t for t, body in self.defs.items() if not _unread_definition(t, body))
 
 
 @dataclass
@@ -191,6 +198,9 @@ class Composer:
         why: list[str] = []
         age_group = False
         q = find(_strip_age_sex(core, age, sex), parent) if core not in _GENERIC else None
+        gloss = _GLOSS.search(core)
+        if q is None and gloss is not None:
+            q = find(gloss.group(1), parent)  # 重度（一、二级）: the bracket says which code values the word means
         if q is not None:
             quals.append(q)
             age_group = q.element == "age"  # 未成年人
@@ -212,6 +222,11 @@ class Composer:
         if defined:
             why.append(f"填表说明：{defined}")
             owners = parents + _owner_names(leaf, ctx)
+            left = _unread_definition(defined, ctx.defs[defined])
+            if left:
+                ctx.unread[leaf.key] = (f"证据不足：填表说明把「{defined}」定义为「{ctx.defs[defined]}」，其中的"
+                                        f"「{'、'.join(left[:3])}」没有数据元素可以区分，不能按所读到的条件计数")
+                return None
             for dq in scan(ctx.defs[defined]):
                 # “老年人指60周岁及以上的低保对象” under 低保人数 (or in a 其中 group after it): the definition
                 # restates the population the column is a part of, it does not narrow it again
@@ -823,3 +838,36 @@ def consistent(term_filter: str | None, term_age: AgeRange | None, comp: Composi
         elif frag not in f:
             return False
     return True
+
+
+# words a definition may use to restate what a register already is (截至统计时点, 户籍在本村, 持有残疾人证, 经鉴定):
+# they say when and where the records are counted, not which records
+_RESTATE = frozenset({
+    "截止", "截至", "日期", "统计", "时点", "报告", "期末", "户籍", "户口", "登记", "辖区", "本辖区", "持有", "取得",
+    "实际", "认定", "鉴定", "经鉴定", "部门", "民政部门", "目前", "现有", "仍在", "在保", "在册", "关系",
+})
+_DEF_AGE = re.compile(r"(?:年满|未满|不满|满)?\d+\s*(?:周?岁)?\s*(?:至|-|—|~|到)\s*\d+\s*周?岁(?:及以上|以上|以下|及以下)?"
+                      r"|(?:年满|未满|不满|满)?\d+\s*周?岁(?:及以上|以上|以下|及以下|以内)?")
+_DEF_SEX = re.compile(r"女性|男性|妇女")
+
+
+def _unread_definition(term: str, body: str) -> list[str]:
+    """“随迁子女指户籍在外地、随父母在本乡镇就读的学生”, “政府代缴人员指由财政为低保对象、特困人员、重度残疾人等
+    代缴保费的参保人员”: the words of a definition's qualifying part (before its head noun, or all of it) that no
+    code value, status, age or sex reads and that do not merely restate the register (_RESTATE). Any such word
+    narrows the population by something no element tells apart (外地, 代缴, 自主就业方式安置), and counting what
+    the read words alone select — a fragment (就业 of 自主就业), one item of an open list (低保对象 of …等) — would
+    write another number. Tuning half and the round 8–9 batches, 2026-12-04: the definitions behind nine
+    columns written although unmapped leave such words; those behind the right compositions (育龄妇女指15-49周岁的
+    女性, 重度指残疾等级为一、二级, 适龄儿童少年指6至15周岁的户籍儿童少年) leave none."""
+    from biaotong.forms.coverage import content_words
+
+    text = compact(body)
+    modifier = text.rsplit("的", 1)[0] if "的" in text else text
+    found = scan(modifier)
+    for q in found:  # a negated value (未终止) is found by its own words
+        for said in (*q.text.split("、"), q.text.removeprefix("非"), q.name):
+            modifier = modifier.replace(said, "，")
+    modifier = _DEF_SEX.sub("，", _DEF_AGE.sub("，", modifier))
+    # the defined term's own words restate it (参保人数指未终止参保的人员)
+    return [w for w in content_words(modifier) if w not in _RESTATE and w not in term]

@@ -187,6 +187,8 @@ _MEASURE = frozenset({
 _WHOLE = frozenset({"城乡", "全镇", "全乡", "全县", "全区", "全市", "本镇", "本乡", "本县", "本区"})
 # a heading that names the form's own activity, not a subject (动态管理 > 本季度新增 in a 特困 form: its 特困人员)
 _ACTIVITY = frozenset({"动态", "管理", "变动", "变化", "工作", "统计", "汇总", "综合", "基本", "业务", "明细", "总体"})
+# a heading's verb of receiving (领取高龄津贴 > 金额: the allowance's amount paid) names no other subject
+_RECEIVE = frozenset({"领取", "发放", "享受", "领取待遇"})
 # a token is a measure when nothing but measure words, harmless words and its group's words are left of it
 _MEASURE_WORD = re.compile("|".join(sorted(_MEASURE | _HARMLESS, key=len, reverse=True)))
 
@@ -199,7 +201,8 @@ def measure_of_group(own: str, group: str, said: str, excused: Iterable[str] = (
     measured = any(m in w for w in words for m in _MEASURE)
     if not measured or not all(not r or r in group for r in (_MEASURE_WORD.sub("", w) for w in words)):
         return None  # 护理补贴人数 under 两项补贴, 可自理 under 生活自理能力评估: the column names its own subject
-    word = next((w for w in content_words(group, excused) if w not in said and w not in _WHOLE | _ACTIVITY), None)
+    word = next((w for w in content_words(group, excused) if w not in said and w not in _WHOLE | _ACTIVITY | _RECEIVE),
+                None)
     return Gap(word, "", group=group) if word is not None else None
 
 

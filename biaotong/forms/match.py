@@ -182,6 +182,7 @@ class Matcher:
         entity = self._roster_entity(layout) if layout.kind == "roster" else None
         ctx = FormContext.of(layout.title, [n.text for n in layout.notes if n.kind in ("remark", "other")])
         ctx.topic = topic
+        told = ctx.told()
         out: list[Proposal] = []
         for leaf in layout.leaves:
             if leaf.role in ("label", "index"):
@@ -190,13 +191,15 @@ class Matcher:
             unit = leaf.unit or _default_unit(leaf, layout.default_units)
             if entity is not None:
                 prop = roster_money(leaf, self._match_roster(leaf, entity), entity, topic, self)
-                out.append(review(prop, leaf, layout.kind, self.vocab, defined=tuple(ctx.defs), title=layout.title))
+                out.append(review(prop, leaf, layout.kind, self.vocab, defined=told, title=layout.title))
             else:
                 prop = in_window(leaf, self._match_aggregate(leaf, unit, topic, age_of.get(leaf.key), ctx), self)
                 prop = money_element(leaf, prop, unit, self)
                 self._group_measure(leaf, prop, unit, ctx)
                 # abstain before later columns may take this one as their population
-                prop = review(prop, leaf, layout.kind, self.vocab, defined=tuple(ctx.defs), title=layout.title)
+                prop = review(prop, leaf, layout.kind, self.vocab, defined=told, title=layout.title)
+                if prop.kind == "unmapped" and leaf.key in ctx.unread:
+                    prop.reason = f"{ctx.unread[leaf.key]}；{prop.reason.removeprefix('证据不足：')}"
                 owner = owner_of(leaf, ctx)
                 if owner is not None and owner[1].kind == "unmapped" and prop.kind in WRITES:
                     abstain_part(prop, owner[0], self.vocab)  # 受灾人口 > 其中：60岁以上老人
@@ -208,7 +211,7 @@ class Matcher:
             self._rates(layout, out, ctx)
         if self.reranker is not None:
             out = self.reranker.rerank(layout, out)
-        return self._abstain_last(layout, out, tuple(ctx.defs))
+        return self._abstain_last(layout, out, told)
 
     def _abstain_last(self, layout: FormLayout, out: list[Proposal], defined: tuple[str, ...]) -> list[Proposal]:
         """The same checks on the final ranking (a re-ranker may have changed it), and a rate whose numerator
@@ -437,7 +440,7 @@ class Matcher:
             s = self._filtered_score(p, q, unit, plain_ctx) if filtered else self._score(p, q.texts, unit, own=q.name)
             direct.append((s, p))
         direct.sort(key=lambda x: -x[0])
-        direct = prefer_topic(direct, topic)
+        direct = prefer_topic(direct, topic, q.name)
         direct = parent_support(direct, leaf, q)
         direct = title_support(direct, leaf, q, topic)
         direct = prefer_context(direct, leaf, topic, unit)

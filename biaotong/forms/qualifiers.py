@@ -168,6 +168,15 @@ def _negated(q: Qualifier) -> Qualifier:
     return Qualifier(q.entity, q.element, flt, "非" + q.text, q.name)
 
 
+def _either(a: Qualifier, b: Qualifier) -> Qualifier:
+    """务工或经商 (two values of one code list in one text): either value; a negated or other filter keeps the first."""
+    values = [re.fullmatch(rf"{a.element} (?:= ('[^']*')|in \((.*)\))", q.filter) for q in (a, b)]
+    if not all(values):
+        return a
+    listed = [v for m in values for v in ([m.group(1)] if m.group(1) else m.group(2).split(", "))]  # type: ignore[union-attr]
+    return Qualifier(a.entity, a.element, f"{a.element} in ({', '.join(dict.fromkeys(listed))})", f"{a.text}、{b.text}", a.name)
+
+
 def words_in(text: str, element: str) -> list[str]:
     """The words (code labels, aliases, status words) of one element's qualifiers that `text` contains."""
     t = compact(text)
@@ -177,7 +186,7 @@ def words_in(text: str, element: str) -> list[str]:
 def scan(text: str) -> list[Qualifier]:
     """Every qualifier named inside a text, longest words first, without overlaps (非农业 before 农业), read
     with its negation (未终止, 不含暂停 → not that value); a value the text only includes (含暂停) does not
-    narrow the population and is left out."""
+    narrow the population and is left out; two values of one list (务工或经商) are either of them."""
     t = compact(text)
     used = [False] * len(t)
     out: list[Qualifier] = []
@@ -191,8 +200,11 @@ def scan(text: str) -> list[Qualifier]:
                 if _INCLUSION.search(before) and not _NEGATION.search(before):
                     break
                 qual = _negated(e.qual) if _NEGATION.search(before) else e.qual
-                if all(q.element != qual.element for q in out):
+                same = next((i for i, q in enumerate(out) if q.element == qual.element), None)
+                if same is None:
                     out.append(qual)
+                elif qual.filter != out[same].filter:
+                    out[same] = _either(out[same], qual)
                 break
             start = t.find(e.words, start + 1)
     return out
