@@ -133,8 +133,9 @@ def review(prop: Proposal, leaf: LeafColumn, layout_kind: str, vocab: Vocabulary
         why = f"证据不足：表头「{header_words(leaf)}」应填{kind}，不是数字"
     elif gap is not None:
         why = gap.why(_path_words(leaf) if gap.kind or gap.unread else header_words(leaf), _label(prop, vocab))
-    elif layout_kind == "roster" and not exact and _OTHER_ROLE.search(header_words(leaf)):
-        why = f"证据不足：表头「{header_words(leaf)}」填的是另一角色（负责人、监护人、医生等）的信息，不是本行人员的"
+    elif layout_kind == "roster" and ((not exact and _OTHER_ROLE.search(header_words(leaf))) or (
+            len(leaf.path) > 1 and _OTHER_ROLE.search(compact("".join(leaf.path))))):  # 施工单位 > 联系号码
+        why = f"证据不足：表头「{_path_words(leaf)}」填的是另一角色（负责人、监护人、医生等）的信息，不是本行人员的"
     elif prop.kind in WRITES and prop.confidence < EVIDENCE:
         why = f"证据不足：最接近的「{_label(prop, vocab)}」相似度 {prop.confidence:.2f}，低于 {EVIDENCE:.2f}"
     else:
@@ -169,7 +170,25 @@ def _gap(prop: Proposal, leaf: LeafColumn, vocab: Vocabulary, defined: Sequence[
         gap = _value_gap(leaf, own, flt, "\n".join(term.texts) if term is not None else "")
     if gap is None and not roster and term is not None:
         gap = flow_subject(own, "\n".join([honoured, *_source_texts(prop, term, vocab)]), defined)
+    if gap is None and term is not None:
+        gap = _span_gap(leaf, term)
     return gap
+
+
+_LONGER_SPAN = re.compile(r"季度?|年度|全年|半年|三个月|累计")
+
+
+def _span_gap(leaf: LeafColumn, term: Term) -> Gap | None:
+    """本季度末支出保障金 → 特困供养金月支出: an amount the library sums for one month (its name says 月) is no
+    outlay over a quarter or a year the column names. Round 10 tuning batch, 2026-12-04."""
+    expr = term.expression or {}
+    if expr.get("agg") != "sum" or "月" not in term.name:
+        return None
+    words = compact("".join(leaf.path))
+    m = _LONGER_SPAN.search(words)
+    if m is None or "月" in words:
+        return None
+    return Gap(m.group(0), "季度或年度的合计（所提议的是一个月的金额）")
 
 
 def _value_gap(leaf: LeafColumn, own: str, flt: str, names: str) -> Gap | None:
@@ -433,8 +452,31 @@ def abstain_ratio(prop: Proposal, column: str, vocab: Vocabulary) -> None:
     _abstain(prop, f"证据不足：比率所用的第 {column} 列未映射", vocab)
 
 
-def abstain_part(prop: Proposal, owner: LeafColumn, vocab: Vocabulary) -> None:
+def owner_name(owner: LeafColumn) -> str:
+    """The words that name a column others are parts of (村两委成员 for 村两委成员 > 合计)."""
+    named = [compact(strip_prefix(split_units(p)[0])) for p in owner.path]
+    named = [p for p in named if p and p not in ("合计", "小计", "总计", "其中")]
+    return "".join(named) or header_words(owner)
+
+
+def abstain_twice(prop: Proposal, named: str, vocab: Vocabulary) -> None:
+    """人口总数 proposed as 户籍人口数 while the form's own 户籍人口数 column asks that: another figure."""
+    _abstain(prop, f"证据不足：本表的「{named}」列已是所提议的数，同一张表不会问两次，本列要的是另一项数", vocab)
+
+
+def abstain_item(prop: Proposal, total: LeafColumn, vocab: Vocabulary) -> None:
+    """在籍不在校人数 > 按类别分 > 疑似辍学 proposed as 在籍不在校人数 > 合计: one item of a breakdown is not its whole."""
+    whole = owner_name(total)
+    _abstain(prop, f"证据不足：本列是「{whole}」的一个分类，所提议的数与「{whole}」合计相同，无法按此分类细分", vocab)
+
+
+def abstain_part(prop: Proposal, owner: LeafColumn, vocab: Vocabulary, *, whole: bool = False) -> None:
     """A 其中 part of a column left empty (受灾人口 > 其中：60岁以上老人): the part of a figure no system holds is
-    no figure of the whole population either."""
-    whole = header_words(owner)
-    _abstain(prop, f"证据不足：本列是「{whole}」的其中项，而「{whole}」未映射", vocab)
+    no figure of the whole population either. `whole`: the owner is a figure each village writes whole
+    (村两委成员 > 其中：女性), which no record of residents can cut."""
+    owner_words = owner_name(owner)
+    if whole:
+        _abstain(prop, f"证据不足：本列是「{owner_words}」的其中项，而「{owner_words}」是各村（社区）整数填写的，"
+                       f"无法从人员记录中细分", vocab)
+        return
+    _abstain(prop, f"证据不足：本列是「{owner_words}」的其中项，而「{owner_words}」未映射", vocab)

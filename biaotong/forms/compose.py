@@ -255,6 +255,11 @@ class Composer:
         # of that name with the definition in place of its own conditions on the same elements
         redefined = self._redefined(pop_parents[-1], unit, entity, avoid) if defined and pop_parents and defined in (
             pop_parents[-1], _ONLY_SUFFIX.sub("", pop_parents[-1])) else None
+        if redefined is None and defined and pop_parents and core in _GENERIC and defined in (
+                pop_parents[-1], _ONLY_SUFFIX.sub("", pop_parents[-1])):
+            found = self.m.best_count(pop_parents[-1], unit, entity)
+            if found is not None and found[0] >= 0.95:
+                return None  # 户籍人口指…登记常住户口的人口: a note describing the library's own 户籍人口数, no narrowing
         narrows = (("age",) if age else ()) + (("sex",) if sex else ())
         base, base_id, score, base_why, kind = redefined or self._base(leaf, pop_parents, unit, ctx, entity,
                                                                        from_context, category, avoid, rest,

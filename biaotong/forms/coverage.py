@@ -181,7 +181,7 @@ def narrows_rate(own: str, honoured: str, excused: Iterable[str] = ()) -> Gap | 
 
 # words that name a measure of a subject, not the subject: money paid, a flow in or out, an inspection count
 _MEASURE = frozenset({
-    "金额", "资金", "发放", "发放额", "支出", "总额", "新增", "增加", "减少", "净增", "退出", "检查", "抽查", "人次",
+    "金额", "资金", "发放", "发放额", "支出", "总额", "新增", "增加", "减少", "净增", "退出", "检查", "抽查", "人次", "面积",
 })
 # a group word for the whole programme (城乡低保 is all of 低保, urban and rural), which names no other one
 _WHOLE = frozenset({"城乡", "全镇", "全乡", "全县", "全区", "全市", "本镇", "本乡", "本县", "本区"})

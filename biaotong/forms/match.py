@@ -24,7 +24,16 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from biaotong.forms.abstain import WRITES, abstain_part, abstain_ratio, review
+from biaotong.forms.abstain import (
+    WRITES,
+    abstain_item,
+    abstain_part,
+    abstain_ratio,
+    abstain_twice,
+    header_words,
+    owner_name,
+    review,
+)
 from biaotong.forms.compose import (
     Composer,
     Composition,
@@ -69,6 +78,7 @@ _PLAIN = {"", "人数", "人口", "人口数", "人", "老人", "老年人", "�
           "中人数", "其中"}
 # a cause or scope in the header that a term lacks makes it a different number (因灾死亡 ≠ 死亡)
 _SCOPE = ("因灾", "因旱", "受灾", "灾后", "倒塌", "损坏", "受损", "受淹", "紧急", "转移安置")
+_TOTALS = {"合计", "小计", "总计", "合  计"}
 _TITLE_NOISE = re.compile(
     r"\d{2,4}\s*年|\d{1,2}\s*月|第?[一二三四1-4]季度|上半年|下半年|年度|月度|季度|[（(][^）)]*[)）]"
     r"|综合统计表|统计表|情况表|汇总表|报表|一览表|花名册|名册|名单|台账|明细表|登记表|信息表|调查表|表$"
@@ -200,9 +210,15 @@ class Matcher:
                 prop = review(prop, leaf, layout.kind, self.vocab, defined=told, title=layout.title)
                 if prop.kind == "unmapped" and leaf.key in ctx.unread:
                     prop.reason = f"{ctx.unread[leaf.key]}；{prop.reason.removeprefix('证据不足：')}"
+                whole = self._same_as_total(leaf, prop, ctx)
+                if whole is not None:
+                    abstain_item(prop, whole, self.vocab)  # 在籍不在校人数 > 按类别分 > 疑似辍学 as 在籍不在校人数
                 owner = owner_of(leaf, ctx)
                 if owner is not None and owner[1].kind == "unmapped" and prop.kind in WRITES:
                     abstain_part(prop, owner[0], self.vocab)  # 受灾人口 > 其中：60岁以上老人
+                elif owner is not None and prop.kind in WRITES and self._village_figure(owner[1]) \
+                        and not self._village_figure(prop) and not self._says_owner(prop, owner[0]):
+                    abstain_part(prop, owner[0], self.vocab, whole=True)  # 村两委成员 > 其中：女性
                 out.append(prop)
                 ctx.done.append((leaf, out[-1]))
         if entity is None:
@@ -212,6 +228,36 @@ class Matcher:
         if self.reranker is not None:
             out = self.reranker.rerank(layout, out)
         return self._abstain_last(layout, out, told)
+
+    @staticmethod
+    def _same_as_total(leaf: LeafColumn, prop: Proposal, ctx: FormContext) -> LeafColumn | None:
+        """The 合计 column of a group one of whose items (not a 其中 part) is proposed as that same figure: an item of
+        a breakdown is never its whole."""
+        if prop.kind not in WRITES or len(leaf.path) < 2 or is_part(leaf) or compact(leaf.name) in _TOTALS:
+            return None
+        for lf, p in ctx.done:
+            if compact(lf.name) not in _TOTALS or len(lf.path) > len(leaf.path):
+                continue
+            if tuple(lf.path[:-1]) != tuple(leaf.path[:len(lf.path) - 1]):
+                continue
+            if (p.kind, p.target, p.expression) == (prop.kind, prop.target, prop.expression):
+                return lf
+        return None
+
+    def _village_figure(self, p: Proposal) -> bool:
+        """A figure each village writes whole (村两委成员数, 党员数): a village element or one collected."""
+        term = self.vocab.term(p.target) if p.target else None
+        entity = (p.expression or {}).get("entity") or (term.entity if term is not None else None)
+        return entity == "village" or (p.kind == "collected" and entity in (None, "village"))
+
+    def _says_owner(self, p: Proposal, owner: LeafColumn) -> bool:
+        """党员 > 其中：预备党员 counted from residents' 政治面貌 names the owner's people (党员); 女性人口数 does not."""
+        from biaotong.forms.coverage import content_words
+
+        term = self.vocab.term(p.target) if p.target else None
+        said = "\n".join([*(term.texts if term is not None else ()), str((p.expression or {}).get("filter") or "")])
+        words = list(content_words(owner_name(owner)))
+        return any(w in said or any(w[i:i + 2] in said for i in range(len(w) - 1)) for w in words)
 
     def _abstain_last(self, layout: FormLayout, out: list[Proposal], defined: tuple[str, ...]) -> list[Proposal]:
         """The same checks on the final ranking (a re-ranker may have changed it), and a rate whose numerator
@@ -229,7 +275,50 @@ class Matcher:
                 if ref is not None and ref.kind not in ("indicator", "element", "expression"):
                     abstain_ratio(prop, ref.column, self.vocab)
                     break
+        self._asked_twice(layout, out, leaves)
         return out
+
+    def _asked_twice(self, layout: FormLayout, out: list[Proposal], leaves: dict[str, LeafColumn]) -> None:
+        """人口总数 beside 户籍人口数 and 常住人口数 in one card: when two columns get the same indicator, one of them
+        headed by its very name, and the form has a column for another reading of the other (常住人口数 beside
+        人口总数), the other asks what the form does not say. (年末总人口 beside 户籍人口数 alone is the same
+        figure twice, as a 人口统计年报 asks it.) Round 10 tuning batch, 2026-12-04."""
+        if layout.kind == "roster":
+            return
+        seen: dict[str, list[Proposal]] = {}
+        for p in out:
+            if p.kind == "indicator" and p.target:
+                seen.setdefault(p.target, []).append(p)
+        for target, props in seen.items():
+            term = self.vocab.term(target)
+            if len(props) < 2 or term is None:
+                continue
+            named = [p for p in props if (leaf := leaves.get(p.key)) is not None
+                     and compact(strip_prefix(split_units(leaf.name)[0])) == compact(term.name) and len(leaf.path) == 1]
+            if len(named) != 1:
+                continue
+            for p in props:
+                if p is not named[0] and self._another_reading(p, out, leaves):
+                    abstain_twice(p, header_words(leaves[named[0].key]), self.vocab)
+
+    def _another_reading(self, p: Proposal, out: list[Proposal], leaves: dict[str, LeafColumn]) -> bool:
+        """人口总数 may be 户籍 or 常住: another column of the form headed by the very name of another indicator with
+        the same head noun (常住人口数) says the form tells them apart."""
+        leaf = leaves.get(p.key)
+        if leaf is None:
+            return False
+        head = re.sub(r"(?:总数|总量|合计|数)$", "", compact(strip_prefix(split_units(leaf.name)[0])))
+        head = re.sub(r"^(?:总|全部|全)", "", head)
+        if len(head) < 2:
+            return False
+        for o in out:
+            other = leaves.get(o.key)
+            term = self.vocab.term(o.target) if o.kind == "indicator" and o.target else None
+            if other is None or term is None or o.target == p.target:
+                continue
+            if compact(strip_prefix(split_units(other.name)[0])) == compact(term.name) and head in term.name:
+                return True
+        return False
 
     # --- rosters: columns are data elements of one entity ---
 
@@ -278,6 +367,8 @@ class Matcher:
         q = normalise(compact(leaf.name))
         parents = [normalise(compact(strip_prefix(split_units(p)[0]))) for p in leaf.path[:-1]]
         queries = [(q, 1.0)] + [(p + q, 0.97) for p in parents[-1:] if p]
+        if entity == "household" and not parents and not q.startswith("户"):
+            queries.append(("户主" + q, 0.97))  # a household roster's 姓名 / 身份证号码 are its householder's
         scored: list[Candidate] = []
         for p in self._elements:
             if p.term.entity != entity:
@@ -294,7 +385,10 @@ class Matcher:
             ((max(similarity(q, t) for t in p.texts), p) for p in self._elements if p.term.entity != entity),
             key=lambda x: x[0], default=(0.0, None),
         )
-        if other[1] is not None and other[0] >= ROSTER_ACCEPT and other[0] > (scored[0].score if scored else 0):
+        householder = entity == "household" and bool(scored) and scored[0].score >= ROSTER_ACCEPT \
+            and scored[0].name.startswith("户主")
+        if other[1] is not None and other[0] >= ROSTER_ACCEPT and other[0] > (scored[0].score if scored else 0) \
+                and not householder:
             t = other[1].term
             prop.reason = f"证据不足：该列是「{t.entity}」主体的数据元 {t.id}（{t.name}），与名册主体 {entity} 不同，请手工处理"
             prop.confidence = scored[0].score if scored else 0.0

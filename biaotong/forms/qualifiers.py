@@ -177,6 +177,19 @@ def _either(a: Qualifier, b: Qualifier) -> Qualifier:
     return Qualifier(a.entity, a.element, f"{a.element} in ({', '.join(dict.fromkeys(listed))})", f"{a.text}、{b.text}", a.name)
 
 
+# a list of code values sharing their last one's suffix (一、二级, 三、四级, C级、D级, 一级和二级)
+_VALUE_LIST = re.compile(r"(?:[一二三四五六七八九十A-Z]级?[、和及或])+[一二三四五六七八九十A-Z]级")
+
+
+@cache
+def _element_names() -> tuple[str, ...]:
+    """The names of the elements qualifiers read (残疾等级, 居住事由), longest first."""
+    said = {e.words for e in _index()}
+    names = {e.qual.name for e in _index() if len(e.qual.name) >= 3 and e.qual.name not in said}
+    names -= {s[4] for s in _STATUS}  # 外出务工, 家庭医生签约: status words' own names are words of the status
+    return tuple(sorted(names, key=len, reverse=True))
+
+
 def words_in(text: str, element: str) -> list[str]:
     """The words (code labels, aliases, status words) of one element's qualifiers that `text` contains."""
     t = compact(text)
@@ -190,6 +203,14 @@ def scan(text: str) -> list[Qualifier]:
     t = compact(text)
     used = [False] * len(t)
     out: list[Qualifier] = []
+    for name in _element_names():  # 残疾等级 names the element: its 残疾 is no value of 健康状况
+        for m in re.finditer(re.escape(name), t):
+            used[m.start():m.end()] = [True] * (m.end() - m.start())
+    for m in _VALUE_LIST.finditer(t):  # 一、二级, C级、D级: one condition on the values listed
+        q = _listed(m.group(0), "")
+        if q is not None and not any(used[m.start():m.end()]):
+            used[m.start():m.end()] = [True] * (m.end() - m.start())
+            out.append(q)
     for e in _index():
         start = t.find(e.words)
         while start >= 0:

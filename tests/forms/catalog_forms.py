@@ -42,7 +42,8 @@ DEV_FORMS: list[FormCase] = [
         {"A": "label", "B": "tekun_persons", "C": "tekun_centralized", "D": "tekun_self_care",
          "E": "tekun_semi_care", "F": "tekun_full_care", "G": "tekun_under_16", "H": "tekun_16_59",
          "I": "tekun_60_79", "J": "tekun_80plus", "K": "tekun_female", "L": "tekun_severe_disabled",
-         "M": "tekun_mental", "N": "tekun_new", "O": "tekun_exited", "P": "tekun_amount"},
+         # 本季度末支出保障金: the quarter's outlay, which the library's one-month 特困供养金月支出 is not (2026-12-04)
+         "M": "tekun_mental", "N": "tekun_new", "O": "tekun_exited", "P": "unmapped"},
         options=SketchOptions(code_row=True),
     ),
     FormCase(

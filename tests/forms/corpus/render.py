@@ -394,7 +394,8 @@ def _body(s: Sheet, defn: dict[str, Any], labels: list[str], label_cols: list[st
     blank = 0 if rows else (5 if plain else rng.randint(3, 12))
     first = s.row
     pre: dict[str, str] = {}
-    label_col = (s.col0 + labels.index([t for t in labels if t != "序号"][-1])) if label_cols else None
+    named = [t for t in labels if t != "序号"]  # a roster's own 乡镇名称 / 村名 columns are its columns, not labels
+    label_col = (s.col0 + labels.index(named[-1])) if label_cols and named else None
     town_col = next((s.col0 + i for i, t in enumerate(labels) if LABEL_LEVEL.get(t) == "township"), None)
     grouped = rows and town_col is not None and label_col != town_col and rng.random() < 0.6
     for i in range(len(rows) + blank):
