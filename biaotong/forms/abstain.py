@@ -464,10 +464,12 @@ def abstain_twice(prop: Proposal, named: str, vocab: Vocabulary) -> None:
     _abstain(prop, f"证据不足：本表的「{named}」列已是所提议的数，同一张表不会问两次，本列要的是另一项数", vocab)
 
 
-def abstain_item(prop: Proposal, total: LeafColumn, vocab: Vocabulary) -> None:
-    """在籍不在校人数 > 按类别分 > 疑似辍学 proposed as 在籍不在校人数 > 合计: one item of a breakdown is not its whole."""
+def abstain_item(prop: Proposal, total: LeafColumn, vocab: Vocabulary, *, part: bool = False) -> None:
+    """在籍不在校人数 > 按类别分 > 疑似辍学 proposed as 在籍不在校人数 > 合计, 集体经济总收入 > 其中：经营性收入 as the
+    whole income: one item of a breakdown, or a 其中 part, is not its whole."""
     whole = owner_name(total)
-    _abstain(prop, f"证据不足：本列是「{whole}」的一个分类，所提议的数与「{whole}」合计相同，无法按此分类细分", vocab)
+    what = "其中项" if part else "一个分类"
+    _abstain(prop, f"证据不足：本列是「{whole}」的{what}，所提议的数与「{whole}」相同，无法按此细分", vocab)
 
 
 def abstain_part(prop: Proposal, owner: LeafColumn, vocab: Vocabulary, *, whole: bool = False) -> None:

@@ -214,7 +214,9 @@ class Matcher:
                 if whole is not None:
                     abstain_item(prop, whole, self.vocab)  # 在籍不在校人数 > 按类别分 > 疑似辍学 as 在籍不在校人数
                 owner = owner_of(leaf, ctx)
-                if owner is not None and owner[1].kind == "unmapped" and prop.kind in WRITES:
+                if owner is not None and self._same_figure(prop, owner[1]):
+                    abstain_item(prop, owner[0], self.vocab, part=True)  # 集体经济总收入 > 其中：经营性收入
+                elif owner is not None and owner[1].kind == "unmapped" and prop.kind in WRITES:
                     abstain_part(prop, owner[0], self.vocab)  # 受灾人口 > 其中：60岁以上老人
                 elif owner is not None and prop.kind in WRITES and self._village_figure(owner[1]) \
                         and not self._village_figure(prop) and not self._says_owner(prop, owner[0]):
@@ -243,6 +245,18 @@ class Matcher:
             if (p.kind, p.target, p.expression) == (prop.kind, prop.target, prop.expression):
                 return lf
         return None
+
+    def _same_figure(self, p: Proposal, q: Proposal) -> bool:
+        """Two proposals for one figure: the same target and expression, or terms of one name (an indicator and the
+        collected element it reads, both 村集体经济收入)."""
+        if p.kind not in (*WRITES, "collected") or q.kind not in (*WRITES, "collected"):
+            return False
+        if (p.kind, p.target, p.expression) == (q.kind, q.target, q.expression):
+            return True
+        a = self.vocab.term(p.target) if p.target else None
+        b = self.vocab.term(q.target) if q.target else None
+        plain = all(not x.expression or "collected" in x.expression for x in (p, q))  # no filter narrows either
+        return a is not None and b is not None and plain and a.name == b.name
 
     def _village_figure(self, p: Proposal) -> bool:
         """A figure each village writes whole (村两委成员数, 党员数): a village element or one collected."""

@@ -86,3 +86,17 @@ def test_a_household_rosters_id_number_is_the_householders(matcher: Matcher, tmp
     assert got["联系电话"].target == "household.phone"
     assert got["施工单位>联系号码"].kind == "unmapped"  # the builder's phone, not the household's
     assert "另一角色" in got["施工单位>联系号码"].reason
+
+
+def test_the_people_who_serve_are_no_population_served(matcher: Matcher) -> None:
+    # 服务人口 is a name of 户籍人口数 (a clinic's card); 照料服务人员 are carers, whom no register lists
+    got = _props(matcher, "特困人员照料护理情况统计表", ["特困人员数", "照料服务人员数"])
+    assert got["B"].target == "tekun_persons"
+    assert got["C"].kind == "unmapped" and "工作人员" in got["C"].reason
+
+
+def test_a_part_proposed_as_its_whole_abstains(matcher: Matcher) -> None:
+    got = _props(matcher, "村级集体经济情况统计表", ["村集体经济收入（万元）", "其中：经营性收入（万元）"])
+    assert got["B"].kind in ("collected", "indicator", "element")
+    assert got["C"].kind == "unmapped"
+    assert "其中项" in got["C"].reason
