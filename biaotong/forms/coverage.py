@@ -74,6 +74,8 @@ _ASKS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"计划(?!生育)|目标|任务|预算|预计"), "计划或目标数"),
     (re.compile(r"进度|完成率|完成数|落实|到位率|达标|控制|合格率|知晓率|满意度|规范管理|规范化"), "工作进度或完成情况"),
     (re.compile(r"人次|次数|场次|户次|频次|批次"), "工作次数"),
+    # 危险区人员转移 > 已转移人数: people moved out of danger in an emergency, which no register records
+    (re.compile(r"避险|撤离|危险区|疏散"), "应急转移（没有系统记录）"),
     # 照料服务人员数 is no 服务人口: the people who serve or work, whom no register of residents lists
     (re.compile(r"(?:服务|工作|管理|护理|照料|医务|执法|保洁|安保|专职|兼职)人员"), "工作人员数（没有系统记录）"),
     (re.compile(r"资金来源|(?:中央|省级|市级|县级|区级|乡级|本级)(?:财政)?(?:资金|补助|配套)|配套资金|县级配套|自筹|"

@@ -27,9 +27,10 @@ LABEL_LEVELS: dict[str, str] = {
 # measure words: a header holding one names a number, never a row label
 _MEASURE = re.compile(r"数|率|额|金|人|户|面积|比|量|值|标准|补贴|费|次|合计|小计|总计|其中|[0-9]")
 _SHAPES: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"^(?:所属)?(?:村|社区|村居|行政村)(?:\(.*\))?(?:名称|委会)?$"), "village"),
-    (re.compile(r"^(?:所属)?(?:乡镇?|镇|街道)(?:\(.*\))?(?:名称)?$"), "township"),
-    (re.compile(r"^(?:所属)?(?:县|区县|县区|县\(.*\))(?:名称)?$"), "county"),
+    # 村名 / 乡镇名 as well as …名称 (a 台账's own columns)
+    (re.compile(r"^(?:所属)?(?:村|社区|村居|行政村)(?:\(.*\))?(?:名称|名|委会)?$"), "village"),
+    (re.compile(r"^(?:所属)?(?:乡镇?|镇|街道)(?:\(.*\))?(?:名称|名)?$"), "township"),
+    (re.compile(r"^(?:所属)?(?:县|区县|县区|县\(.*\))(?:名称|名)?$"), "county"),
     (re.compile(r"^(?:单位|地区|机构|区划|填报单位)(?:名称)?$"), "org"),
 )
 
