@@ -5,17 +5,9 @@ the year's registrations (they include births). Real .xlsx written and read back
 
 from __future__ import annotations
 
-import pytest
-
 from biaotong.forms import read_form_bytes
 from biaotong.forms.match import Matcher, Proposal
 from biaotong.forms.sketch import SketchOptions, sketch_form
-from biaotong.forms.vocab import load_vocabulary
-
-
-@pytest.fixture(scope="module")
-def matcher() -> Matcher:
-    return Matcher(load_vocabulary())
 
 
 def _props(matcher: Matcher, title: str, columns: list, notes: str = "") -> dict[str, Proposal]:

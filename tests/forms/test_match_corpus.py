@@ -10,6 +10,7 @@ import pytest
 
 from biaotong.forms.match import Matcher, Proposal
 from biaotong.forms.qualifiers import definitions, find, ratio_definitions, scan
+from tests.forms.corpus.check_truths import leaves as _leaves
 from tests.forms.corpus.judge import Judge, LeafVerdict
 from tests.forms.corpus.render import corpus, load_defs, render_form
 
@@ -114,14 +115,3 @@ def test_the_judge_tells_right_from_wrong(judge: Judge) -> None:
     note = {"column": "D", "path": ["备注"], "truth": "unmapped"}
     filled = judge.judge_leaf(Proposal("D", "D", "备注", "备注", None, "indicator", "pop_total"), note, [note], {})
     assert not filled.right and filled.wrongly_filled
-
-
-def _leaves(cols: list[dict], path: tuple[str, ...] = ()) -> list[tuple[list[str], object]]:
-    out: list[tuple[list[str], object]] = []
-    for c in cols:
-        p = (*path, str(c["header"]))
-        if c.get("children"):
-            out += _leaves(c["children"], p)
-        else:
-            out.append((list(p), c.get("truth", "unmapped")))
-    return out

@@ -7,18 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from biaotong.forms import read_form_bytes
 from biaotong.forms.match import Matcher, Proposal
 from biaotong.forms.sketch import SketchOptions, sketch_form
-from biaotong.forms.vocab import load_vocabulary
 from tests.forms.corpus.render import render_form
-
-
-@pytest.fixture(scope="module")
-def matcher() -> Matcher:
-    return Matcher(load_vocabulary())
 
 
 def _props(matcher: Matcher, title: str, columns: list, notes: str = "") -> dict[str, Proposal]:
