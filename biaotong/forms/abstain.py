@@ -246,13 +246,31 @@ def _unread_flag(own: str, said: str, fields: set[str], entity: str | None, voca
 
     if any(q.element in fields for q in scan(own)):
         return None  # 重度（一、二级） read as disability_grade: the words are honoured by another element
-    flags = [t for t in vocab.elements if t.value_type == "boolean" and t.entity == entity and t.code not in fields]
+    flags = [texts for code, texts in _flags(vocab, entity) if code not in fields]
     for tok in content_words(own):
         if tok in said or _PERSON.fullmatch(tok):
             continue
-        if any(tok in compact(text) for t in flags for text in t.texts):
+        if any(tok in text for texts in flags for text in texts):
             return Gap(tok, "", unread=True)
     return None
+
+
+_FLAGS: dict[int, tuple[Vocabulary, dict[str, list[tuple[str, tuple[str, ...]]]]]] = {}
+
+
+def _flags(vocab: Vocabulary, entity: str) -> list[tuple[str, tuple[str, ...]]]:
+    """The yes/no elements of each entity, as (code, compacted names), built once per vocabulary."""
+    hit = _FLAGS.get(id(vocab))
+    if hit is None or hit[0] is not vocab:
+        by_entity: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+        for t in vocab.elements:
+            if t.value_type == "boolean" and t.entity:
+                by_entity.setdefault(t.entity, []).append((t.code, tuple(compact(x) for x in t.texts)))
+        if len(_FLAGS) >= 8:
+            _FLAGS.clear()
+        hit = (vocab, by_entity)
+        _FLAGS[id(vocab)] = hit
+    return hit[1].get(entity, [])
 
 
 
