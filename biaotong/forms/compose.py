@@ -56,7 +56,15 @@ from typing import TYPE_CHECKING, Any
 
 from biaotong.forms.model import LeafColumn
 from biaotong.forms.patterns import AgeRange, find_age
-from biaotong.forms.qualifiers import DEPENDENCY, Qualifier, definitions, find, ratio_definitions, scan
+from biaotong.forms.qualifiers import (
+    DEPENDENCY,
+    Qualifier,
+    definitions,
+    described,
+    find,
+    ratio_definitions,
+    scan,
+)
 from biaotong.forms.rerank import cover_of
 from biaotong.forms.similarity import normalise, similarity
 from biaotong.forms.text import compact, split_units, strip_prefix
@@ -227,7 +235,8 @@ class Composer:
                 ctx.unread[leaf.key] = (f"证据不足：填表说明把「{defined}」定义为「{ctx.defs[defined]}」，其中的"
                                         f"「{'、'.join(left[:3])}」没有数据元素可以区分，不能按所读到的条件计数")
                 return None
-            for dq in scan(ctx.defs[defined]):
+            restates = _restates(defined, ctx.defs[defined])
+            for dq in () if restates else scan(ctx.defs[defined]):
                 # “老年人指60周岁及以上的低保对象” under 低保人数 (or in a 其中 group after it): the definition
                 # restates the population the column is a part of, it does not narrow it again
                 if any(dq.text in p for p in owners):
@@ -235,8 +244,9 @@ class Composer:
                 if all(dq.element != x.element for x in quals):
                     quals.append(dq)
             # 未成年人 (age < 18) already says what 未满18周岁 says: one age condition, not two
-            age = age or (d_age if all(x.element != "age" for x in quals) else None)
-            sex = sex or d_sex
+            if not restates:  # a note restating the catalog's own definition (农村留守儿童指…) narrows nothing
+                age = age or (d_age if all(x.element != "age" for x in quals) else None)
+                sex = sex or d_sex
         if not quals and age is None and sex is None:
             return None
         entity = quals[0].entity if quals else "resident"
@@ -260,6 +270,11 @@ class Composer:
             found = self.m.best_count(pop_parents[-1], unit, entity)
             if found is not None and found[0] >= 0.95:
                 return None  # 户籍人口指…登记常住户口的人口: a note describing the library's own 户籍人口数, no narrowing
+        if redefined is None and defined and d_age is not None and entity == "resident" and core in _GENERIC \
+                and pop_parents and _ONLY_SUFFIX.sub("", pop_parents[-1].replace(defined, "")) in ("", "人口", "居民"):
+            # 青年人口 > 合计 with 青年指14—35周岁的户籍人口: the note makes the heading an age group of everyone
+            redefined = ({"agg": "count", "entity": "resident"}, None, 0.85,
+                         f"填表说明把「{defined}」定义为一个年龄段，以全部人口为总体", "parent")
         narrows = (("age",) if age else ()) + (("sex",) if sex else ())
         base, base_id, score, base_why, kind = redefined or self._base(leaf, pop_parents, unit, ctx, entity,
                                                                        from_context, category, avoid, rest,
@@ -849,11 +864,21 @@ def consistent(term_filter: str | None, term_age: AgeRange | None, comp: Composi
 # they say when and where the records are counted, not which records
 _RESTATE = frozenset({
     "截止", "截至", "日期", "统计", "时点", "报告", "期末", "户籍", "户口", "登记", "辖区", "本辖区", "持有", "取得",
-    "实际", "认定", "鉴定", "经鉴定", "部门", "民政部门", "目前", "现有", "仍在", "在保", "在册", "关系",
+    "实际", "认定", "鉴定", "经鉴定", "部门", "民政部门", "目前", "现有", "仍在", "在保", "在册", "关系", "户籍地",
 })
 _DEF_AGE = re.compile(r"(?:年满|未满|不满|满)?\d+\s*(?:周?岁)?\s*(?:至|-|—|~|到)\s*\d+\s*周?岁(?:及以上|以上|以下|及以下)?"
                       r"|(?:年满|未满|不满|满)?\d+\s*周?岁(?:及以上|以上|以下|及以下|以内)?")
 _DEF_SEX = re.compile(r"女性|男性|妇女")
+
+
+def _restates(term: str, body: str) -> bool:
+    """农村留守儿童指父母双方外出务工或一方外出务工另一方无监护能力、不满十六周岁的农村户籍未成年人: a note quoting
+    (near enough) the catalog's definition of what the defined term itself reads (left_behind_child) describes that
+    element; its words are about the element (the parents' 外出务工), not further conditions on the counted."""
+    from rapidfuzz import fuzz
+
+    text = compact(body)
+    return any(fuzz.ratio(text, d) >= 80 for q in scan(term) if (d := described(q.entity, q.element)))
 
 
 def _unread_definition(term: str, body: str) -> list[str]:
@@ -874,5 +899,7 @@ def _unread_definition(term: str, body: str) -> list[str]:
         for said in (*q.text.split("、"), q.text.removeprefix("非"), q.name):
             modifier = modifier.replace(said, "，")
     modifier = _DEF_SEX.sub("，", _DEF_AGE.sub("，", modifier))
-    # the defined term's own words restate it (参保人数指未终止参保的人员)
-    return [w for w in content_words(modifier) if w not in _RESTATE and w not in term]
+    # the defined term's own words restate it (参保人数指未终止参保的人员), and so does the catalog's definition of
+    # what they read (外出青年指离开户籍地半年以上的青年: 外出 is 离开半年以上 by the element's own definition)
+    restated = "\n".join(described(q.entity, q.element) for q in scan(term))
+    return [w for w in content_words(modifier) if w not in _RESTATE and w not in term and w not in restated]

@@ -56,6 +56,7 @@ from biaotong.forms.rerank import (
     bigrams,
     cover_of,
     flow_direction,
+    modality,
     negation,
     parent_support,
     prefer_context,
@@ -187,7 +188,9 @@ class Matcher:
     def match(self, layout: FormLayout) -> list[Proposal]:
         topic = topic_of(layout.title)
         data = [leaf for leaf in layout.leaves if leaf.role == "data"]
-        ages = fit_siblings([find_age(leaf.name) for leaf in data])
+        # a group's total (80周岁及以上老年人数 > 合计) is of its heading's age
+        ages = fit_siblings([find_age(leaf.name) or (find_age(compact(leaf.path[-2])) if len(leaf.path) > 1
+                             and compact(leaf.name) in _TOTALS else None) for leaf in data])
         age_of = {leaf.key: a for leaf, a in zip(data, ages, strict=True)}
         entity = self._roster_entity(layout) if layout.kind == "roster" else None
         ctx = FormContext.of(layout.title, [n.text for n in layout.notes if n.kind in ("remark", "other")])
@@ -554,6 +557,7 @@ class Matcher:
         direct = prefer_context(direct, leaf, topic, unit)
         direct = flow_direction(direct, leaf)
         direct = negation(direct, leaf)
+        direct = modality(direct, leaf)
         direct = prefer_specific(direct, leaf)
         prop = _base(leaf, unit)
         cands = [self._candidate(p, s, unit) for s, p in direct[:5]]
@@ -639,6 +643,8 @@ class Matcher:
         if comp.base_id:
             bt = self.vocab.term(comp.base_id)
             base_filter = (bt.expression or {}).get("filter") if bt else None
+        elif comp.base_kind == "context":  # a composed column as the population (青年人口 > 合计 by the notes' ages)
+            base_filter = comp.expression.get("filter")
         if expr.get("entity", p.term.entity) != comp.expression.get("entity"):
             return False
         age = next((v.age for v in p.variants if v.age is not None), None)
@@ -950,6 +956,13 @@ def topic_of(title: str | None) -> str:
     if whole:
         t = re.sub(r"(?:数量|人数|数)$", "", whole.group(1))
         return t if 2 <= len(t) <= 12 else ""
+    # how the form breaks its subject down (分类, 按风险类型, 分布) is not the subject
+    t = re.sub(r"(?:分类|分布|构成|结构|分级|类型|类别)+$", "", t)
+    # 防返贫监测对象致贫返贫风险类型: whom it counts, up to 对象 / 人员 (a title of two subjects, 学前教育和高中阶段教育,
+    # has no one topic)
+    if len(t) > 12 and not re.search(r"和|及|与|、", t):
+        m = re.match(r"(.{2,10}?)(?:对象|人员)", t)
+        t = m.group(1) if m else t
     t = re.sub(r"(?:对象|人员|情况)+$", "", t)
     return t if 2 <= len(t) <= 12 else ""
 

@@ -103,6 +103,16 @@ def _index() -> tuple[_Entry, ...]:
     return tuple(sorted(out, key=lambda e: -len(e.words)))
 
 
+@cache
+def described(entity: str, element: str) -> str:
+    """The catalog's definition of an element (外出（离开半年以上）), where a note's wording of a value may be found."""
+    from biaotong.catalog import load_catalog
+
+    cat = load_catalog()
+    el = next((e for e in cat.elements if e.entity == entity and e.code == element), None)
+    return compact(el.definition or "") if el is not None else ""
+
+
 def words() -> tuple[str, ...]:
     """Every word a qualifier is found by (code values, their aliases, status words), and the words the
     composer reads by rule (少儿抚养比, 女童)."""

@@ -204,6 +204,26 @@ def negation(direct: list[tuple[float, Any]], leaf: LeafColumn) -> list[tuple[fl
     return _demote(direct, factors)
 
 
+# a term's word saying whom it may be (易返贫致贫: at risk of; 疑似: suspected; 应: due to be): a header without it
+# asks for those who are (返贫致贫人口 are the people who fell back into poverty, not the monitored ones at risk)
+_MODAL = re.compile(r"易(?=[返致])|疑似|应(?=[参签入接缴])")
+
+
+def modality(direct: list[tuple[float, Any]], leaf: LeafColumn) -> list[tuple[float, Any]]:
+    """A term matched through a name saying whom it may be (易返贫致贫人口数, 疑似辍学, 应参保人数) is not the
+    count a header without that word asks for."""
+    h = normalise(compact("".join(leaf.path or [leaf.name])))
+    said = {m.group() for m in _MODAL.finditer(h)}
+    factors = []
+    for i, (_s, p) in enumerate(direct):
+        if i >= 8:
+            factors.append(1.0)
+            continue
+        t = normalise(max(p.texts, key=lambda x: similarity(h, normalise(x))))
+        factors.append(0.6 if any(m.group() not in said for m in _MODAL.finditer(t)) else 1.0)
+    return _demote(direct, factors)
+
+
 def prefer_specific(direct: list[tuple[float, Any]], leaf: LeafColumn) -> list[tuple[float, Any]]:
     """孕产妇签约家庭医生人数 is 孕产妇签约数, not 家庭医生签约人数: when a close runner-up counts the same thing as
     the best term narrowed by one more condition (its filter holds the best one's whole) and names a word of

@@ -14,7 +14,8 @@ FAMILY: dict[str, str] = {
     "千米": "length", "公里": "length", "米": "length", "皮长公里": "length",
     "个": "count", "家": "count", "所": "count", "间": "count", "套": "count", "台": "count", "台套": "count",
     "座": "count", "处": "count", "辆": "count", "场": "count", "场次": "count", "支": "count", "次": "count",
-    "对": "count", "头": "count", "只": "count", "头只匹": "count", "张": "count", "床": "count",
+    "对": "count", "头": "count", "只": "count", "头只匹": "count", "张": "count", "床": "count", "户次": "count",
+    "件": "count", "宗": "count", "起": "count", "项": "count", "栋": "count",
 }
 SCALE: dict[str, float] = {"元": 1.0, "千元": 1e3, "万元": 1e4, "亿元": 1e8, "人": 1.0, "万人": 1e4,
                            "公顷": 15.0, "亩": 1.0}
