@@ -53,6 +53,7 @@ from biaotong.forms.coverage import (
 )
 from biaotong.forms.patterns import AgeRange, find_age, strip_age
 from biaotong.forms.text import compact, split_units, strip_prefix
+from biaotong.forms.units import family
 
 if TYPE_CHECKING:
     from biaotong.forms.match import Proposal
@@ -156,7 +157,7 @@ def _gap(prop: Proposal, leaf: LeafColumn, vocab: Vocabulary, defined: Sequence[
     if gap is not None or prop.kind not in WRITES:
         return gap
     own = header_words(leaf)
-    gap = (unknown_word(own, _known(vocab), defined) or age_conflict(own, flt)
+    gap = (_thing_count(own, prop, term) or unknown_word(own, _known(vocab), defined) or age_conflict(own, flt)
            or _group_gap(leaf, honoured, vocab, defined) or _total_gap(leaf, own, prop, term, vocab, honoured, defined)
            or _measure_gap(leaf, own, honoured, prop, term, vocab, defined))
     if gap is None and term is not None and _village_figure(term):  # first: its reason says why no filter helps
@@ -314,6 +315,18 @@ def _group_gap(leaf: LeafColumn, honoured: str, vocab: Vocabulary, defined: Sequ
     return None
 
 
+_THINGS = re.compile(r"(?:[个处所座家间栋]数|(?:之家|站|室|中心|场所|机构|组织|阵地|点|基地)(?:个数|数量?))$")
+
+
+def _thing_count(own: str, prop: Proposal, term: Term | None) -> Gap | None:
+    """残疾人之家个数 → 持证残疾人数: a header counting places or bodies (个数, 处数, 之家, 站点) is never a count of
+    the people or households a term counts. Round 13 blind batch, 2026-12-04."""
+    m = _THINGS.search(compact(own))
+    if m is None or term is None or family(term.unit) not in ("person", "household"):
+        return None
+    return Gap(m.group(0), "场所、机构等的个数（所提议的是人数或户数）")
+
+
 _TOTAL = re.compile(r"(?:合计|小计|总计|总数|计|人数|户数|数量?)")
 _BOUND = re.compile(r"\bage\s*(>=|>|<=|<)\s*(\d+)")
 
@@ -328,7 +341,7 @@ def _total_gap(leaf: LeafColumn, own: str, prop: Proposal, term: Term | None, vo
     from biaotong.forms.similarity import normalise
 
     groups = parents_of(leaf)
-    if not groups or not _TOTAL.fullmatch(compact(own)) or not _FIGURE.search(groups[-1]):
+    if not groups or not _TOTAL.fullmatch(compact(own)):
         return None
     group = groups[-1]
     expr = {**((term.expression or {}) if term is not None else {}), **(prop.expression or {})}

@@ -79,6 +79,7 @@ _GENERIC = {"合计", "小计", "总计", "人数", "户数", "数量", "人", "
 _RATE = re.compile(r"(?:覆盖率|占比|比例|比重|率)$")
 _IDENT = re.compile(r"\b[a-z_]+\b")
 _SQL_WORDS = {"and", "or", "not", "is", "null", "in", "is_set", "true", "false", "before_period_end", "within_year"}
+_PERSON_NOUN = re.compile(r"老人|老年人|儿童|妇女|人员|人口|家庭|户|人")
 _ONLY_SUFFIX = re.compile(r"(?:人员数|人数|户数|人口数|人口|人员|对象|数)$")
 # words for an age group of any population (老年人 is no code value, so not a qualifier on its own)
 _AGE_GROUPS = {"老年人": AgeRange(60, None, "老年人"), "老年": AgeRange(60, None, "老年"),
@@ -461,6 +462,8 @@ class Composer:
         pcore = _ONLY_SUFFIX.sub("", parents[-1]) if parents else ""
         own = _ONLY_SUFFIX.sub("", core)
         wanted = [own, core, pcore + own, own + pcore] + ([parents[-1], pcore] if core in _GENERIC and parents else [])
+        # 其中：空巢 under 老年人口, defined as 空巢老人: the column's word with a noun for persons after it
+        wanted += [t for t in ctx.defs if own and t.startswith(own) and _PERSON_NOUN.fullmatch(t[len(own):])]
         for w in wanted:
             if w and w in ctx.defs:
                 text = compact(ctx.defs[w])

@@ -69,7 +69,7 @@ from biaotong.forms.text import compact, split_units, strip_prefix
 
 # (pattern, what the header asks for): qualifiers no synced record can answer
 _ASKS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"上年同期|同期|上年|去年|上月|上季度?|上期|同比|环比|增减|增幅|增长率|比上年|较上年"),
+    (re.compile(r"上年同期|同期|上一?年|去年|上一?个?月|上一?季度?|上一?期|上学年|同比|环比|增减|增幅|增长率|比上年|较上年"),
      "与往期对比的数（报表只算本期）"),
     (re.compile(r"计划(?!生育)|目标|任务|预算|预计"), "计划或目标数"),
     (re.compile(r"进度|完成率|完成数|落实|到位率|达标|控制|合格率|知晓率|满意度|规范管理|规范化"), "工作进度或完成情况"),

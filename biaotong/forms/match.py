@@ -78,6 +78,7 @@ _SEX_WORDS = re.compile(r"其中|性别|女性|男性|妇女|女|男")
 _PLAIN = {"", "人数", "人口", "人口数", "人", "老人", "老年人", "老年人数", "老年人口", "数", "人员", "人员数",
           "中人数", "其中"}
 # a cause or scope in the header that a term lacks makes it a different number (因灾死亡 ≠ 死亡)
+_PLAIN_OWN = {"户籍人数", "户籍人口", "总人数", "人数合计", "合计", "小计", "总计", "总数"}
 _SCOPE = ("因灾", "因旱", "受灾", "灾后", "倒塌", "损坏", "受损", "受淹", "紧急", "转移安置")
 _TOTALS = {"合计", "小计", "总计"}  # compared compacted
 _TITLE_NOISE = re.compile(
@@ -189,8 +190,10 @@ class Matcher:
         topic = topic_of(layout.title)
         data = [leaf for leaf in layout.leaves if leaf.role == "data"]
         # a group's total (80周岁及以上老年人数 > 合计) is of its heading's age
+        # a column under an age group (65周岁及以上老年人 > 户籍人数, 80周岁及以上老年人数 > 合计) is of that age; a
+        # sex part (其中：女) is left to the composer, which reads the group as its population
         ages = fit_siblings([find_age(leaf.name) or (find_age(compact(leaf.path[-2])) if len(leaf.path) > 1
-                             and compact(leaf.name) in _TOTALS else None) for leaf in data])
+                             and not find_sex(compact(strip_prefix(leaf.name))) else None) for leaf in data])
         age_of = {leaf.key: a for leaf, a in zip(data, ages, strict=True)}
         entity = self._roster_entity(layout) if layout.kind == "roster" else None
         ctx = FormContext.of(layout.title, [n.text for n in layout.notes if n.kind in ("remark", "other")])
@@ -429,6 +432,8 @@ class Matcher:
         name = compact(leaf.name)
         parents = [compact(strip_prefix(split_units(p)[0])) for p in leaf.path[:-1]]
         parents = [p for p in parents if p and not GROUP_NOISE.match(p)]
+        if age is not None:  # an age the column takes from its group (0-6岁儿童 > 家庭医生签约数) is the filter's
+            parents = [strip_age(p, age) or p for p in parents]
         sex = find_sex(name)
         core = strip_age(name, age) if age else name
         if sex:
@@ -520,6 +525,8 @@ class Matcher:
         """A column with an age/sex (60周岁以上, 其中：女) against a term naming the same age/sex."""
         best = 0.0
         exact = q.texts[0][0] if q.texts else ""
+        plain_own = q.name in _PLAIN or q.name in _PLAIN_OWN
+        counted = bool(q.name) and plain_own  # its own words are a plain count (户籍人数), not only a total
         for v in p.variants:
             if v.text == exact and (plain_ctx or v.rest not in _PLAIN):
                 return 1.0
@@ -528,10 +535,13 @@ class Matcher:
             if (v.age is None) != (q.age is None) or (q.age is not None and not q.age.same(v.age)):
                 continue
             if v.rest in _PLAIN:
-                s = 0.9 if plain_ctx else 0.55
+                # a plain age group (60周岁及以上老年人数) for a column whose own words say more than a count
+                # under the group's age (65周岁及以上老年人 > 上一年度体检人数) is no match for those words
+                s = 0.9 if plain_ctx and (plain_own or find_age(q.name) is not None) else 0.55
             else:
+                # a column that is a plain count under its age group (户籍人数) is no narrower term's
                 c = max((w * similarity(t, v.rest) for t, w in q.base_texts), default=0.0)
-                s = 0.75 + 0.25 * c if c >= 0.6 else 0.9 * c
+                s = 0.75 + 0.25 * c if c >= 0.6 and not counted else 0.9 * c
             best = max(best, s)
         ok = compatible(unit, p.unit)
         return best * 0.7 if ok is False else best

@@ -48,6 +48,11 @@ class AgeRange:
 
 def find_age(text: str) -> AgeRange | None:
     """The age range a header names, or None. `text` should have no spaces."""
+    if "百岁" in text:  # 百岁老人: a hundred and over
+        return AgeRange(100, None, "百岁")
+    m = re.search(r"劳动年龄段?", text)
+    if m and "岁" not in text:  # 劳动年龄段持证残疾人: the statistical working age, 16 to 59
+        return AgeRange(16, 59, m.group(0))
     if "岁" not in text and not re.search(r"\d\s*(?:及以上|以上)", text):
         return None
     m = _RANGE.search(text)

@@ -59,6 +59,8 @@ _STATUS: tuple[tuple[str, str, str, str, str], ...] = (
     # 已就业 is employed in any form (the code list's alias of 单位就业 is for reading a roster's values)
     ("已就业", "resident", "employment_status", _EMPLOYED, "就业状态"),
     ("未成年人", "resident", "age", "age < 18", "年龄"),
+    # 重度 of policy forms (护理补贴, 重度残疾人) is 一、二级, though the standard's word for 二级 alone is 重度
+    ("重度", "resident", "disability_grade", "disability_grade in ('一级', '二级')", "残疾等级"),
     ("城市", "resident", "hukou_type", "hukou_type = '非农业'", "户口性质"),
     ("城镇", "resident", "hukou_type", "hukou_type = '非农业'", "户口性质"),
     ("农村", "resident", "hukou_type", "hukou_type = '农业'", "户口性质"),
@@ -143,6 +145,13 @@ def _listed(t: str, parent: str) -> Qualifier | None:
     return Qualifier(q.entity, q.element, f"{q.element} in ({values})", t, q.name)
 
 
+def _shared(a: str, b: str) -> int:
+    """The length of the longest run of characters two names share."""
+    from difflib import SequenceMatcher
+
+    return SequenceMatcher(None, a, b, autojunk=False).find_longest_match(0, len(a), 0, len(b)).size
+
+
 def find(text: str, parent: str = "") -> Qualifier | None:
     """The qualifier a header names on its own (“一级”, “集中供养”, “务工”, “少数民族”), preferring the code list
     the parent names (“残疾等级 > 一级”), or several values of one list (“一、二级”); None when the header is
@@ -157,11 +166,14 @@ def find(text: str, parent: str = "") -> Qualifier | None:
         return None
     if parent:
         p = compact(parent)
-        named = [e for e in hits if e.qual.name in p or p in e.qual.name or _SUFFIX.sub("", p) in e.qual.name]
+        named = [e for e in hits if e.qual.name in p or p in e.qual.name or _SUFFIX.sub("", p) in e.qual.name
+                 or _shared(e.qual.name, p) >= 4]
         if named:
             from biaotong.forms.similarity import similarity
 
-            return max(named, key=lambda e: (e.label, similarity(e.qual.name, p))).qual
+            # the list whose name the parent says most of (生活自理能力评估分级: the 评估 result's list, not the
+            # 特困 生活自理能力), then a label before an alias
+            return max(named, key=lambda e: (_shared(e.qual.name, p), e.label, similarity(e.qual.name, p))).qual
     return hits[0].qual
 
 
@@ -196,7 +208,9 @@ def _element_names() -> tuple[str, ...]:
     """The names of the elements qualifiers read (残疾等级, 居住事由), longest first."""
     said = {e.words for e in _index()}
     names = {e.qual.name for e in _index() if len(e.qual.name) >= 3 and e.qual.name not in said}
-    names -= {s[4] for s in _STATUS}  # 外出务工, 家庭医生签约: status words' own names are words of the status
+    # 外出务工, 家庭医生签约: a yes/no status's own name is a word of the status; a coded element's (残疾等级 of 重度)
+    # stays a name
+    names -= {s[4] for s in _STATUS if not re.match(rf"{s[2]} (?:=|in|<>) ", s[3])}
     return tuple(sorted(names, key=len, reverse=True))
 
 

@@ -196,10 +196,14 @@ def negation(direct: list[tuple[float, Any]], leaf: LeafColumn) -> list[tuple[fl
         if i >= 8:
             factors.append(1.0)
             continue
-        t = normalise(max(p.texts, key=lambda x: similarity(h, normalise(x))))
-        neg_t = {t[m.end():m.end() + 2] for m in _NEGATED.finditer(t)}
-        # a word negated on one side only, and said on the other side (where it is then not negated)
-        flip = any(w in h for w in neg_t - neg_h) or (not own_negated and any(w in t for w in neg_h - neg_t))
+        # the name that matched best, and the term's own name (饮水安全未保障户数 matched, 饮水不安全户数 its name)
+        best = normalise(max(p.texts, key=lambda x: similarity(h, normalise(x))))
+        flip = False
+        for t in {best, normalise(getattr(p.term, "name", "") or best)}:
+            neg_t = {t[m.end():m.end() + 2] for m in _NEGATED.finditer(t)}
+            # a word negated on one side only, and said on the other side (where it is then not negated)
+            flip = flip or any(w in h for w in neg_t - neg_h) or (
+                not own_negated and any(w in t for w in neg_h - neg_t))
         factors.append(0.6 if flip else 1.0)
     return _demote(direct, factors)
 

@@ -48,8 +48,8 @@ def compatible(column_unit: str | None, unit: str | None) -> bool | None:
     a, b = family(column_unit), family(unit)
     if a is None or b is None:
         return None
-    if {a, b} <= {"count", "person", "household"} and "count" in {a, b}:
-        return None  # 个 is loose: “个” may count anything
+    if {a, b} <= {"count", "person", "household"} and "count" in {a, b} and "个" in (column_unit, unit):
+        return None  # 个 is loose: “个” may count anything; 处, 所, 座, 件 never count people
     return a == b
 
 

@@ -68,3 +68,35 @@ def test_the_cause_recorded_at_registration_is_not_the_monitoring_risk(matcher: 
     got = {p.column: p for p in matcher.match(read_form_bytes(form, file="名单.xlsx"))}
     assert got["D"].kind != "element" or got["D"].target != "resident.risk_type"
     assert got["E"].target == "resident.risk_type"
+
+
+def test_a_count_said_plainly_is_not_the_terms_negated_name(matcher: Matcher) -> None:
+    # 饮水不安全户数 has an alias without 不 (饮水安全未保障户数): its name still says the opposite
+    got = _props(matcher, "农村供水保障情况统计表", ["户籍户数（户）", ("饮水安全状况", ["饮水安全户数（户）", "饮水不安全户数（户）"])])
+    assert got["C"].target != "unsafe_water_households"
+    assert got["D"].target == "unsafe_water_households"
+
+
+def test_columns_under_an_age_group_are_of_its_age(matcher: Matcher) -> None:
+    got = _props(matcher, "老年人健康管理及生活自理能力评估情况季报",
+                 [("65周岁及以上老年人（人）", ["户籍人数", "当年已体检人数", "上一年度体检人数"]),
+                  ("生活自理能力评估分级（人）", ["能自理", "失能（不能自理）"]),
+                  ("80周岁及以上老人（人）", ["人数", "其中：百岁老人"])])
+    assert got["B"].target == "pop_65plus"
+    assert got["C"].target == "elderly_health_managed"
+    assert got["D"].kind == "unmapped" and "往期" in got["D"].reason  # 上一年度: another period
+    assert got["E"].target == "elderly_self_care_ok"  # the 评估 result's list, not the 特困 自理能力
+    assert got["F"].target == "elderly_unable"
+    assert got["G"].target == "pop_80plus"
+    assert got["H"].target == "pop_100plus"
+
+
+def test_a_count_of_places_is_no_count_of_people(matcher: Matcher) -> None:
+    got = _props(matcher, "残疾人就业和家庭情况统计表",
+                 [("持证残疾人（人）", ["合计", "其中：重度"]), "残疾人之家个数（个）",
+                  ("劳动年龄段持证残疾人（人）", ["人数"])])
+    assert got["B"].target == "disabled_certified"
+    severe = got["C"].expression or {}
+    assert "disability_grade in ('一级', '二级')" in severe.get("filter", "")  # 重度 of a policy form: 一、二级
+    assert got["D"].kind == "unmapped" and "个数" in got["D"].reason
+    assert got["E"].target != "disabled_certified"  # 劳动年龄段 (16–59) is not every certified person
