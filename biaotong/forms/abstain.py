@@ -76,7 +76,8 @@ _FREE = re.compile(
 # (the doctor, the person in charge, the guardian, the landlord …) asks for that person's phone/ID/name
 _OTHER_ROLE = re.compile(
     r"(?:负责人|责任人|联系人|监护人|代领人|领款人|经办人|核查人|帮扶人|包保人|医生|家长|房东|管理员|管水员|信息员|"
-    r"网格员|书记|主任|校长|施工单位|监理单位)"
+    r"网格员|书记|主任|校长|施工单位|监理单位|照料人|护理人|看护人|照护人|赡养人|抚养人|扶养人|代理人|委托人|干部|村医|站长|"
+    r"组长|理事长)"
     r"(?:的)?(?:联系电话|联系方式|联系号码|电话号码|电话|手机号码|手机号|手机|身份证号码|身份证号|公民身份号码|姓名)$"
 )
 # words that are usually free text, unless the header is exactly a term's own name (通硬化路情况)
@@ -154,6 +155,9 @@ def _gap(prop: Proposal, leaf: LeafColumn, vocab: Vocabulary, defined: Sequence[
     flt = str((prop.expression or {}).get("filter") or term_expr.get("filter") or "")
     honoured = "\n".join([*(term.texts if term else ()), prop.filter or "", flt])
     gap = qualifier_gap([*leaf.path, *leaf.qualifiers], honoured)
+    if gap is None and prop.kind == "collected" and term is not None and term.entity == "village":
+        # 村两委成员中退役军人数 is no 村两委成员数: a figure the village writes whole takes no part of it either
+        gap = narrows_village_figure(header_words(leaf).replace("总", ""), honoured, defined)  # 总收入 is 收入
     if gap is not None or prop.kind not in WRITES:
         return gap
     own = header_words(leaf)

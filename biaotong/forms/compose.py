@@ -496,7 +496,7 @@ class Composer:
         if owner is not None:
             return (*owner, "context")
         if parents:
-            found = self.m.best_count("".join(parents[-1:]), unit, entity, avoid)
+            found = self.m.best_count("".join(parents[-1:]), unit, entity, avoid, topic=ctx.topic)
             if found is not None and found[0] >= 0.85:
                 s, term = found
                 why = f"以上级表头「{parents[-1]}」对应的指标「{term.name}」为总体"

@@ -498,9 +498,10 @@ class Matcher:
         return best
 
     def best_count(self, text: str, unit: str | None, entity: str,
-                   avoid: tuple[str, ...] = ()) -> tuple[float, Term] | None:
-        """The count indicator of `entity` a parent header names (低保人数, 暂住人口, 户数), for a composition."""
-        best: tuple[float, Term] | None = None
+                   avoid: tuple[str, ...] = (), topic: str = "") -> tuple[float, Term] | None:
+        """The count indicator of `entity` a parent header names (低保人数, 暂住人口, 户数), for a composition; a
+        near tie goes to the one the title's topic names (医疗救助对象参保资助 > 已参保人数: 医疗, not 养老)."""
+        scored: list[tuple[float, _Prepared]] = []
         texts = [(normalise(text), 1.0)]
         for p in self._indicators:
             expr = p.term.expression or {}
@@ -508,10 +509,14 @@ class Matcher:
                 continue
             if reads(expr, avoid):
                 continue
-            sc = self._score(p, texts, unit)
-            if best is None or sc > best[0]:
-                best = (sc, p.term)
-        return best
+            scored.append((self._score(p, texts, unit), p))
+        if not scored:
+            return None
+        scored.sort(key=lambda x: -x[0])
+        if topic:
+            # a parent's bare measure (已参保人数) is the title's programme's, even against a closer alias of another
+            scored = prefer_topic(scored, topic, normalise(text), window=0.2)
+        return scored[0][0], scored[0][1].term
 
     def boolean_element(self, text: str, entity: str) -> Term | None:
         """The yes/no data element of `entity` that `text` names as written (出租房屋, 饮水安全)."""

@@ -55,7 +55,8 @@ def parent_support(direct: list[tuple[float, Any]], leaf: LeafColumn,
     return sorted(out, key=lambda x: -x[0])
 
 
-def prefer_topic(direct: list[tuple[float, Any]], topic: str, own: str = "") -> list[tuple[float, Any]]:
+def prefer_topic(direct: list[tuple[float, Any]], topic: str, own: str = "",
+                 window: float = 0.05) -> list[tuple[float, Any]]:
     """A near-tie (within 0.05) goes to the term whose own distinguishing words are in the title's topic
     (城乡居民基本医疗保险参保情况表: 医疗 beats 养老 for 参保人数 > 合计), unless the first is the column's own words
     (`own`, normalised) as a name of its term: 应参保人数 in a 城乡居民养老保险 form is the library's 应参保人数."""
@@ -67,7 +68,7 @@ def prefer_topic(direct: list[tuple[float, Any]], topic: str, own: str = "") -> 
         return direct
     a = set("".join(first[1].texts))
     for other in direct[1:]:
-        if other[0] < first[0] - 0.05:
+        if other[0] < first[0] - window:
             break
         b = set("".join(other[1].texts))
         if len(t & (b - a)) > len(t & (a - b)):

@@ -100,3 +100,18 @@ def test_a_count_of_places_is_no_count_of_people(matcher: Matcher) -> None:
     assert "disability_grade in ('一级', '二级')" in severe.get("filter", "")  # 重度 of a policy form: 一、二级
     assert got["D"].kind == "unmapped" and "个数" in got["D"].reason
     assert got["E"].target != "disabled_certified"  # 劳动年龄段 (16–59) is not every certified person
+
+
+def test_a_carers_name_and_phone_in_a_roster_are_not_the_rows(matcher: Matcher) -> None:
+    form = sketch_form("分散供养特困人员照料护理登记表", ["序号", "姓名", "身份证号", "联系电话", "照料人姓名", "照料人电话"], rows=[])
+    got = {p.column: p for p in matcher.match(read_form_bytes(form, file="登记表.xlsx"))}
+    assert got["B"].target == "resident.name" and got["D"].target == "resident.phone"
+    assert got["E"].kind == "unmapped" and got["F"].kind == "unmapped"
+    assert "另一角色" in got["F"].reason
+
+
+def test_a_parents_bare_measure_is_the_titles_programme(matcher: Matcher) -> None:
+    got = _props(matcher, "医疗救助对象参保资助情况统计表", [("已参保人数（人）", ["低保对象", "特困人员"])],
+                 label="乡镇（街道）")
+    for col in ("B", "C"):  # never the 城乡居民养老保险 count of 低保 / 特困 people
+        assert got[col].target != "pension_insured" or got[col].kind == "unmapped"
