@@ -192,21 +192,27 @@ def negation(direct: list[tuple[float, Any]], leaf: LeafColumn) -> list[tuple[fl
     # 未签约人数 is refused by its own rule (biaotong.forms.coverage), which keeps 签约人数 as the designer's
     # one-line choice: only the term's negations are held against it here
     own_negated = normalise(compact(strip_prefix(split_units(leaf.name)[0]))).startswith("未")
-    factors = []
-    for i, (_s, p) in enumerate(direct):
-        if i >= 8:
-            factors.append(1.0)
-            continue
+
+    def flips(best: str, p: Any) -> bool:
         # the name that matched best, and the term's own name (饮水安全未保障户数 matched, 饮水不安全户数 its name)
-        best = normalise(max(p.texts, key=lambda x: similarity(h, normalise(x))))
-        flip = False
         for t in {best, normalise(getattr(p.term, "name", "") or best)}:
             neg_t = {t[m.end():m.end() + 2] for m in _NEGATED.finditer(t)}
             # a word negated on one side only, and said on the other side (where it is then not negated)
-            flip = flip or any(w in h for w in neg_t - neg_h) or (
-                not own_negated and any(w in t for w in neg_h - neg_t))
-        factors.append(0.6 if flip else 1.0)
-    return _demote(direct, factors)
+            if any(w in h for w in neg_t - neg_h) or (not own_negated and any(w in t for w in neg_h - neg_t)):
+                return True
+        return False
+
+    return _demote(direct, _factors(direct, h, flips))
+
+
+def _factors(direct: list[tuple[float, Any]], h: str, against: Any) -> list[float]:
+    """0.6 for each of the first eight candidates `against(best name, candidate)` holds for, else 1.0; the best name
+    is the candidate's text closest to the header `h`."""
+    out = []
+    for i, (_s, p) in enumerate(direct):
+        best = normalise(max(p.texts, key=lambda x: similarity(h, normalise(x)))) if i < 8 else ""
+        out.append(0.6 if i < 8 and against(best, p) else 1.0)
+    return out
 
 
 # a term's word saying whom it may be (易返贫致贫: at risk of; 疑似: suspected; 应: due to be): a header without it
@@ -219,14 +225,7 @@ def modality(direct: list[tuple[float, Any]], leaf: LeafColumn) -> list[tuple[fl
     count a header without that word asks for."""
     h = normalise(compact("".join(leaf.path or [leaf.name])))
     said = {m.group() for m in _MODAL.finditer(h)}
-    factors = []
-    for i, (_s, p) in enumerate(direct):
-        if i >= 8:
-            factors.append(1.0)
-            continue
-        t = normalise(max(p.texts, key=lambda x: similarity(h, normalise(x))))
-        factors.append(0.6 if any(m.group() not in said for m in _MODAL.finditer(t)) else 1.0)
-    return _demote(direct, factors)
+    return _demote(direct, _factors(direct, h, lambda t, _p: any(m.group() not in said for m in _MODAL.finditer(t))))
 
 
 def prefer_specific(direct: list[tuple[float, Any]], leaf: LeafColumn) -> list[tuple[float, Any]]:
