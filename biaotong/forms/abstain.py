@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING
 
 from biaotong.forms.coverage import (
     Gap,
+    age_bounds,
     age_conflict,
     content_words,
     flow_subject,
@@ -331,31 +332,24 @@ def _thing_count(own: str, prop: Proposal, term: Term | None) -> Gap | None:
     return Gap(m.group(0), "场所、机构等的个数（所提议的是人数或户数）")
 
 
-_TOTAL = re.compile(r"(?:合计|小计|总计|总数|计|人数|户数|数量?)")
-_BOUND = re.compile(r"\bage\s*(>=|>|<=|<)\s*(\d+)")
-
-
 def _total_gap(leaf: LeafColumn, own: str, prop: Proposal, term: Term | None, vocab: Vocabulary, honoured: str,
                defined: Sequence[str]) -> Gap | None:
     """青年人口 > 合计 → 户籍人口数, 80周岁及以上老年人数 > 合计 → 60周岁及以上老年人数: a total says nothing of its
     own, so what it counts is its heading's figure: an age the heading states that the proposal's filter bounds
     otherwise, or a word of the heading the proposal neither says nor reads from its source elements, makes it
     another figure. Round 12 blind batch, 2026-12-04."""
-    from biaotong.forms.compose import parents_of
+    from biaotong.forms.compose import GENERIC_NAMES, parents_of
     from biaotong.forms.similarity import normalise
 
     groups = parents_of(leaf)
-    if not groups or not _TOTAL.fullmatch(compact(own)):
+    if not groups or compact(own) not in GENERIC_NAMES:
         return None
     group = groups[-1]
     expr = {**((term.expression or {}) if term is not None else {}), **(prop.expression or {})}
-    flt = f"{expr.get('filter') or ''} {prop.filter or ''}"
-    age = find_age(group)
-    bounds = _BOUND.findall(flt)
-    if age is not None and bounds:
-        lo = max((int(n) + (op == ">") for op, n in bounds if op in (">=", ">")), default=None)
-        hi = min((int(n) - (op == "<") for op, n in bounds if op in ("<=", "<")), default=None)
-        if not age.same(AgeRange(lo, hi, "")):
+    age, bounds = find_age(group), age_bounds(f"{expr.get('filter') or ''} {prop.filter or ''}")
+    if age is not None and bounds is not None:
+        lo, hi = bounds
+        if not age.same(AgeRange(lo or None, None if hi == 200 else hi, "")):
             return Gap(age.text, "另一年龄段", group=group)
     said = "\n".join([honoured, *_source_texts(prop, term, vocab)])
     said += "\n" + normalise(said)

@@ -76,6 +76,7 @@ _NOISE = re.compile(r"^按.{1,8}(?:划分|分组|分类|分)$|^其中$|^(?:基�
                     # the period's end (本月末在保, 期末实有): when the stock is counted, not whose stock it is
                     r"|^本?(?:期|月|季度?|年)末(?:在保|在册|实有|现有)?$|^(?:在保|在册|实有|现有)$")
 _GENERIC = {"合计", "小计", "总计", "人数", "户数", "数量", "人", "户", "总数"}
+GENERIC_NAMES = frozenset(_GENERIC | {"计", "数"})  # a total's own words: it counts what its heading counts
 _RATE = re.compile(r"(?:覆盖率|占比|比例|比重|率)$")
 _IDENT = re.compile(r"\b[a-z_]+\b")
 _SQL_WORDS = {"and", "or", "not", "is", "null", "in", "is_set", "true", "false", "before_period_end", "within_year"}
@@ -881,7 +882,12 @@ def _restates(term: str, body: str) -> bool:
     from rapidfuzz import fuzz
 
     text = compact(body)
-    return any(fuzz.ratio(text, d) >= 80 for q in scan(term) if (d := described(q.entity, q.element)))
+    return any(fuzz.ratio(text, d) >= 80 for d in _catalog_definitions(term))
+
+
+def _catalog_definitions(term: str) -> list[str]:
+    """The catalog's definitions of the elements a defined term's own words read (外出青年: residence_status)."""
+    return [d for q in scan(term) if (d := described(q.entity, q.element))]
 
 
 def _unread_definition(term: str, body: str) -> list[str]:
@@ -904,5 +910,5 @@ def _unread_definition(term: str, body: str) -> list[str]:
     modifier = _DEF_SEX.sub("，", _DEF_AGE.sub("，", modifier))
     # the defined term's own words restate it (参保人数指未终止参保的人员), and so does the catalog's definition of
     # what they read (外出青年指离开户籍地半年以上的青年: 外出 is 离开半年以上 by the element's own definition)
-    restated = "\n".join(described(q.entity, q.element) for q in scan(term))
+    restated = "\n".join(_catalog_definitions(term))
     return [w for w in content_words(modifier) if w not in _RESTATE and w not in term and w not in restated]

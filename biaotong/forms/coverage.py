@@ -349,11 +349,8 @@ _AGE_WORDS: tuple[tuple[str, int, int | None], ...] = (
 _AGE_BOUND = re.compile(r"\bage\s*(>=|>|<=|<|=)\s*(\d+)")
 
 
-def age_conflict(own: str, flt: str) -> Gap | None:
-    """An age group the column names (儿童, 老年人) that the proposal's filter cannot contain: 儿童健康管理人数
-    is no count of people aged 65 and over."""
-    if re.search(r"\bor\b", flt):
-        return None  # a union of age bands: too loose to rule a group out
+def age_bounds(flt: str) -> tuple[int, int] | None:
+    """The ages a filter's conditions on `age` allow, inclusive (200 when open above), or None when it has none."""
     lo, hi = 0, 200
     for op, num in _AGE_BOUND.findall(flt):
         n = int(num)
@@ -361,8 +358,18 @@ def age_conflict(own: str, flt: str) -> Gap | None:
             lo = max(lo, n + (op == ">"))
         if op in ("<=", "<", "="):
             hi = min(hi, n - (op == "<"))
-    if (lo, hi) == (0, 200):
+    return None if (lo, hi) == (0, 200) else (lo, hi)
+
+
+def age_conflict(own: str, flt: str) -> Gap | None:
+    """An age group the column names (儿童, 老年人) that the proposal's filter cannot contain: 儿童健康管理人数
+    is no count of people aged 65 and over."""
+    if re.search(r"\bor\b", flt):
+        return None  # a union of age bands: too loose to rule a group out
+    bounds = age_bounds(flt)
+    if bounds is None:
         return None
+    lo, hi = bounds
     for word, a, b in _AGE_WORDS:
         if word in own and ((b is not None and b < lo) or a > hi):
             span = f"{lo}岁及以上" if hi == 200 else f"{lo}-{hi}岁"

@@ -78,7 +78,8 @@ _SEX_WORDS = re.compile(r"其中|性别|女性|男性|妇女|女|男")
 _PLAIN = {"", "人数", "人口", "人口数", "人", "老人", "老年人", "老年人数", "老年人口", "数", "人员", "人员数",
           "中人数", "其中"}
 # a cause or scope in the header that a term lacks makes it a different number (因灾死亡 ≠ 死亡)
-_PLAIN_OWN = {"户籍人数", "户籍人口", "总人数", "人数合计", "合计", "小计", "总计", "总数"}
+# a column's own words (normalised; 合计 and 总人数 already read as generic) that are a plain count of its group
+_PLAIN_OWN = {"户籍人数", "户籍人口", "人数合计"}
 _SCOPE = ("因灾", "因旱", "受灾", "灾后", "倒塌", "损坏", "受损", "受淹", "紧急", "转移安置")
 _TOTALS = {"合计", "小计", "总计"}  # compared compacted
 _TITLE_NOISE = re.compile(

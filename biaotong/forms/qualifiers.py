@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from biaotong.forms.text import compact
 
@@ -145,6 +145,7 @@ def _listed(t: str, parent: str) -> Qualifier | None:
     return Qualifier(q.entity, q.element, f"{q.element} in ({values})", t, q.name)
 
 
+@lru_cache(maxsize=4096)
 def _shared(a: str, b: str) -> int:
     """The length of the longest run of characters two names share."""
     from difflib import SequenceMatcher
